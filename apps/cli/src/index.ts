@@ -1,0 +1,2 @@
+// @livego/cli is not implemented yet; see its README for the issue that fills it.
+export {};

@@ -1,0 +1,2 @@
+// @livego/codecs: being written (issue #3).
+export {};

@@ -1,0 +1,2 @@
+// @livego/flv: being written (issue #3).
+export {};

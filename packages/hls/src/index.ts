@@ -1,0 +1,2 @@
+// @livego/hls is not implemented yet; see its README for the issue that fills it.
+export {};
