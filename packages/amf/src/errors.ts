@@ -32,7 +32,9 @@ export type AmfErrorCode =
   | 'AMF_TOO_LARGE'
   | 'AMF_EXTERNALIZABLE'
   | 'AMF_BAD_VALUE'
-  | 'AMF_UNENCODABLE';
+  | 'AMF_UNENCODABLE'
+  | 'AMF_UNEXPECTED_OBJECT_END'
+  | 'AMF_TRAILING_DATA';
 
 export class AmfError extends LivegoError {
   declare readonly code: AmfErrorCode;
@@ -41,4 +43,9 @@ export class AmfError extends LivegoError {
     super(code, message, context);
     this.name = 'AmfError';
   }
+}
+
+/** A ByteReader truncation factory that throws AMF_TRUNCATED. */
+export function amfTruncated(message: string, offset: number, field: string | undefined): AmfError {
+  return new AmfError('AMF_TRUNCATED', message, { offset, field });
 }
