@@ -1,0 +1,38 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const fixturesDir = join(import.meta.dirname, 'fixtures');
+
+export function fixture(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(join(fixturesDir, name)));
+}
+
+export interface ProbePacket {
+  codec_type: string;
+  pts?: number;
+  dts?: number;
+  size: string;
+  flags: string;
+}
+
+export interface ProbeStream {
+  codec_type: string;
+  codec_name: string;
+  width?: number;
+  height?: number;
+  profile?: string;
+  extradata_size?: number;
+}
+
+/** Runs ffprobe on a fixture at test time and returns its packets and streams. */
+export function ffprobe(name: string): { packets: ProbePacket[]; streams: ProbeStream[] } {
+  const r = spawnSync(
+    'ffprobe',
+    ['-v', 'error', '-show_packets', '-show_streams', '-of', 'json', join(fixturesDir, name)],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (r.status !== 0) throw new Error(`ffprobe failed on ${name}: ${r.stderr}`);
+  const json = JSON.parse(r.stdout) as { packets?: ProbePacket[]; streams?: ProbeStream[] };
+  return { packets: json.packets ?? [], streams: json.streams ?? [] };
+}
