@@ -1,0 +1,88 @@
+import { type AudioTrackConfig, TsMuxer, type VideoTrackConfig } from '../src/index.js';
+import type { FlvTag } from './flv-walker.js';
+import { concat } from './helpers.js';
+
+export interface MuxResult {
+  ts: Uint8Array;
+  videoFrames: number;
+  audioFrames: number;
+  /** Byte offsets where writeTables() output was placed (segment starts). */
+  segmentStarts: number[];
+  /** The raw NAL-unit payloads and timestamps given to the muxer, in order. */
+  video: { dtsMs: number; ptsMs: number; keyframe: boolean; data: Uint8Array }[];
+  audio: { ptsMs: number; data: Uint8Array }[];
+}
+
+/**
+ * Feeds FLV tags to a TsMuxer as an RTMP publisher's messages would arrive, cutting a "segment" (tables
+ * again) at the first key frame after `segmentMs`, as the HLS segmenter does.
+ */
+export function muxFlvTags(tags: FlvTag[], segmentMs = 1000): MuxResult {
+  let video: VideoTrackConfig | undefined;
+  let audio: AudioTrackConfig | undefined;
+  for (const t of tags) {
+    if (t.kind === 'video' && video === undefined) video = { codec: t.codecId === 12 ? 'h265' : 'h264' };
+    if (t.kind === 'audio' && audio === undefined)
+      audio = t.soundFormat === 10 ? { codec: 'aac' } : { codec: 'mp3' };
+  }
+  const muxer = new TsMuxer({ ...(video && { video }), ...(audio && { audio }) });
+  const out: Uint8Array[] = [];
+  let size = 0;
+  const push = (b: Uint8Array): void => {
+    out.push(b);
+    size += b.length;
+  };
+  const r: MuxResult = {
+    ts: new Uint8Array(0),
+    videoFrames: 0,
+    audioFrames: 0,
+    segmentStarts: [],
+    video: [],
+    audio: [],
+  };
+  let segmentStartMs = -1;
+  for (const t of tags) {
+    if (t.kind === 'video') {
+      if (t.packetType === 0) {
+        muxer.setVideoConfig(t.data);
+        continue;
+      }
+      if (t.packetType !== 1) continue;
+      if (t.keyframe && (segmentStartMs < 0 || t.timestampMs - segmentStartMs >= segmentMs)) {
+        segmentStartMs = t.timestampMs;
+        r.segmentStarts.push(size);
+        push(muxer.writeTables());
+      }
+      push(
+        muxer.writeVideo({
+          dtsMs: t.timestampMs,
+          compositionTimeMs: t.compositionTimeMs,
+          keyframe: t.keyframe,
+          data: t.data,
+        }),
+      );
+      r.video.push({
+        dtsMs: t.timestampMs,
+        ptsMs: t.timestampMs + t.compositionTimeMs,
+        keyframe: t.keyframe,
+        data: t.data,
+      });
+      r.videoFrames++;
+    } else {
+      if (t.soundFormat === 10 && t.aacPacketType === 0) {
+        muxer.setAudioConfig(t.data);
+        continue;
+      }
+      if (video === undefined && segmentStartMs < 0) {
+        segmentStartMs = t.timestampMs;
+        r.segmentStarts.push(size);
+        push(muxer.writeTables());
+      }
+      push(muxer.writeAudio({ ptsMs: t.timestampMs, data: t.data }));
+      r.audio.push({ ptsMs: t.timestampMs, data: t.data });
+      r.audioFrames++;
+    }
+  }
+  r.ts = concat(out);
+  return r;
+}
