@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RtmpError } from '../src/errors.js';
 import { ClientHandshake, type HandshakeEvent, ServerHandshake } from '../src/handshake.js';
+import { findDigest, imprintDigest } from '../src/handshake-digest.js';
 import {
   digestIn,
   FMS_KEY,
@@ -70,6 +71,19 @@ describe('ServerHandshake, complex', () => {
       expect(server.state).toBe('done');
     });
   }
+
+  it('finds digests whose offset bytes sum past 728 (the modulo wraps)', () => {
+    for (const schema of [0, 1] as const) {
+      const fill = seededBytes(30)(1528);
+      fill.fill(0xff, schema === 1 ? 0 : 764, schema === 1 ? 4 : 768); // offset bytes 8..11 or 772..775
+      const c1 = signedPacket(fill, 0x0a002d02, schema, FP_KEY_TEXT);
+      expect(offsetOf(c1, schema)).toBe((1020 % 728) + (schema === 1 ? 12 : 776));
+      const server = new ServerHandshake();
+      const s1 = dataOf(server.receive(concat(c0, c1))).subarray(1, 1537);
+      expect(digestIn(s1, schema, FMS_KEY_TEXT)).toBeDefined();
+      expect(doneOf(server.receive(new Uint8Array(1536)))).toMatchObject({ mode: 'complex', schema });
+    }
+  });
 
   it('completes with a junk C2 and reports its digest invalid', () => {
     const c1 = signedPacket(seededBytes(3)(1528), 0x09007c02, 1, FP_KEY_TEXT);
@@ -317,6 +331,29 @@ const cutter = (sizes: number[]) => (bytes: Uint8Array) => {
   }
   return out;
 };
+
+describe('digest placement', () => {
+  it('puts the digest where node:crypto finds it, for any packet, schema and signer', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1536, maxLength: 1536 }),
+        fc.constantFrom(0 as const, 1 as const),
+        fc.constantFrom('client' as const, 'server' as const),
+        (bytes, schema, signer) => {
+          const packet = bytes.slice();
+          const offset = imprintDigest(packet, schema, signer);
+          expect(offset).toBe(offsetOf(packet, schema));
+          const keyText = signer === 'client' ? FP_KEY_TEXT : FMS_KEY_TEXT;
+          expect(digestIn(packet, schema, keyText)).toBeDefined();
+          expect(findDigest(packet, signer)?.schema).toBe(schema);
+          // Signed by one side, never mistaken for the other's.
+          expect(findDigest(packet, signer === 'client' ? 'server' : 'client')).toBeUndefined();
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
 
 describe('ServerHandshake <-> ClientHandshake in memory', () => {
   it('completes in complex mode for any random content and any chunking', () => {
