@@ -16,7 +16,8 @@ export type RtmpErrorCode =
   | 'RTMP_PROTOCOL'
   | 'RTMP_BAD_COMMAND'
   | 'RTMP_BAD_URL'
-  | 'RTMP_TRUNCATED';
+  | 'RTMP_TRUNCATED'
+  | 'RTMP_REJECTED';
 
 export class RtmpError extends LivegoError {
   declare readonly code: RtmpErrorCode;

@@ -6,6 +6,7 @@ export {
   encodeMessageChunks,
   type OutgoingMessage,
 } from './chunk-encoder.js';
+export { type ClientEvent, ClientSession, type ClientSessionOptions } from './client-session.js';
 export {
   BandwidthLimitType,
   type BandwidthLimitTypeId,
@@ -27,4 +28,38 @@ export {
   type UserControlEvent,
 } from './control.js';
 export { RtmpError, type RtmpErrorCode } from './errors.js';
+export {
+  ClientHandshake,
+  type ClientHandshakeState,
+  HANDSHAKE_MAX_BUFFERED_BYTES,
+  type HandshakeEvent,
+  type HandshakeMode,
+  type HandshakeOptions,
+  RTMP_VERSION,
+  ServerHandshake,
+  type ServerHandshakeState,
+} from './handshake.js';
+export { type DigestSchema, HANDSHAKE_PACKET_SIZE } from './handshake-digest.js';
+export {
+  buildAggregate,
+  type Command,
+  decodeCommand,
+  decodeData,
+  decodeMessage,
+  encodeCommand,
+  encodeData,
+  encodeMessage,
+  type RtmpMessage,
+  splitAggregate,
+  stripSetDataFrame,
+} from './message.js';
+export {
+  type ConnectEvent,
+  type PlayRequest,
+  type PublishRequest,
+  type ServerEvent,
+  ServerSession,
+  type ServerSessionOptions,
+} from './server-session.js';
+export { type CommonEvent, type SessionOptions, type StatusInfo, statusInfo } from './session.js';
 export { DEFAULT_RTMP_PORT, DEFAULT_RTMPS_PORT, parseRtmpUrl, type RtmpUrl } from './url.js';
