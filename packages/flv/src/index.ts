@@ -14,6 +14,17 @@ export { FlvError } from './errors.js';
 export type { FlvHeader } from './header.js';
 export { encodeFlvHeader, FLV_HEADER_BYTES, parseFlvHeader } from './header.js';
 export { FlvMuxer, muxFlv } from './muxer.js';
+export type { OnMetaData, ScriptTag } from './script.js';
+export {
+  addSetDataFrame,
+  encodeOnMetaData,
+  encodeScriptTag,
+  hasSetDataFrame,
+  parseOnMetaData,
+  parseScriptTag,
+  SET_DATA_FRAME_NAME,
+  stripSetDataFrame,
+} from './script.js';
 export type { FlvTag } from './tag.js';
 export {
   AacPacketType,

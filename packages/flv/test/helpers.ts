@@ -25,8 +25,12 @@ export interface ProbeStream {
   extradata_size?: number;
 }
 
-/** Runs ffprobe on a fixture at test time and returns its packets and streams. */
+const probed = new Map<string, { packets: ProbePacket[]; streams: ProbeStream[] }>();
+
+/** Runs ffprobe on a fixture at test time (once per file and test file) and returns packets and streams. */
 export function ffprobe(name: string): { packets: ProbePacket[]; streams: ProbeStream[] } {
+  const cached = probed.get(name);
+  if (cached) return cached;
   const r = spawnSync(
     'ffprobe',
     ['-v', 'error', '-show_packets', '-show_streams', '-of', 'json', join(fixturesDir, name)],
@@ -34,5 +38,7 @@ export function ffprobe(name: string): { packets: ProbePacket[]; streams: ProbeS
   );
   if (r.status !== 0) throw new Error(`ffprobe failed on ${name}: ${r.stderr}`);
   const json = JSON.parse(r.stdout) as { packets?: ProbePacket[]; streams?: ProbeStream[] };
-  return { packets: json.packets ?? [], streams: json.streams ?? [] };
+  const result = { packets: json.packets ?? [], streams: json.streams ?? [] };
+  probed.set(name, result);
+  return result;
 }
