@@ -167,3 +167,24 @@ export function encodeAudioTagData(init: AudioTagHeaderInit, payload: Uint8Array
   out.set(payload, n);
   return out;
 }
+
+/**
+ * `parseAudioTagHeader(data).isSequenceHeader` without allocating, for per-packet checks. False for
+ * malformed headers instead of throwing.
+ */
+export function isAudioSequenceHeader(data: Uint8Array): boolean {
+  const b0 = data[0];
+  if (b0 === undefined) return false;
+  const soundFormat = b0 >> 4;
+  if (soundFormat === SoundFormat.AAC) return data[1] === AacPacketType.SEQUENCE_HEADER;
+  if (soundFormat !== SoundFormat.EX_HEADER) return false;
+  const packetType = b0 & 0x0f;
+  if (packetType === AudioPacketType.MOD_EX || packetType === AudioPacketType.MULTITRACK) {
+    try {
+      return parseAudioTagHeader(data).isSequenceHeader;
+    } catch {
+      return false;
+    }
+  }
+  return packetType === AudioPacketType.SEQUENCE_START && data.length >= 5;
+}

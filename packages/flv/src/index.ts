@@ -4,6 +4,7 @@ export {
   audioTagHeaderLength,
   encodeAudioTagData,
   encodeAudioTagHeader,
+  isAudioSequenceHeader,
   parseAudioTagHeader,
   writeAudioTagHeader,
 } from './audio.js';
@@ -51,6 +52,8 @@ export type { VideoTagHeader, VideoTagHeaderInit } from './video.js';
 export {
   encodeVideoTagData,
   encodeVideoTagHeader,
+  isVideoKeyframe,
+  isVideoSequenceHeader,
   parseVideoTagHeader,
   videoTagHeaderLength,
   writeVideoTagHeader,

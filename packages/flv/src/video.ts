@@ -244,3 +244,41 @@ export function encodeVideoTagData(init: VideoTagHeaderInit, payload: Uint8Array
   out.set(payload, n);
   return out;
 }
+
+/**
+ * `parseVideoTagHeader(data).isSequenceHeader` without allocating, for per-packet checks (start-up
+ * caches). False for malformed headers instead of throwing.
+ */
+export function isVideoSequenceHeader(data: Uint8Array): boolean {
+  const b0 = data[0];
+  if (b0 === undefined) return false;
+  if ((b0 & 0x80) === 0) {
+    const codecId = b0 & 0x0f;
+    return (
+      b0 >> 4 !== FrameType.COMMAND &&
+      (codecId === VideoCodecId.AVC || codecId === VideoCodecId.HEVC) &&
+      data.length >= 5 &&
+      data[1] === AvcPacketType.SEQUENCE_HEADER
+    );
+  }
+  const packetType = b0 & 0x0f;
+  if (packetType === VideoPacketType.MOD_EX || packetType === VideoPacketType.MULTITRACK) {
+    try {
+      return parseVideoTagHeader(data).isSequenceHeader;
+    } catch {
+      return false;
+    }
+  }
+  if (((b0 >> 4) & 0x07) === FrameType.COMMAND) return false;
+  return (
+    data.length >= 5 &&
+    (packetType === VideoPacketType.SEQUENCE_START || packetType === VideoPacketType.MPEG2TS_SEQUENCE_START)
+  );
+}
+
+/** `parseVideoTagHeader(data).isKeyframe` (frame type 1) without allocating; false for an empty body. */
+export function isVideoKeyframe(data: Uint8Array): boolean {
+  const b0 = data[0];
+  if (b0 === undefined) return false;
+  return ((b0 & 0x80) === 0 ? b0 >> 4 : (b0 >> 4) & 0x07) === FrameType.KEY;
+}

@@ -15,6 +15,9 @@ import {
   FlvTagType,
   FrameType,
   flvTagSize,
+  isAudioSequenceHeader,
+  isVideoKeyframe,
+  isVideoSequenceHeader,
   parseAudioTagHeader,
   parseFlvHeader,
   parseVideoTagHeader,
@@ -416,4 +419,60 @@ describe('video tag header', () => {
   });
 
   it('throws only FlvError on random bytes', () => expectOnlyFlvErrors(parseVideoTagHeader));
+});
+
+describe('allocation-free checks', () => {
+  const orFalse = <T>(fn: () => T, pick: (v: T) => boolean) => {
+    try {
+      return pick(fn());
+    } catch {
+      return false;
+    }
+  };
+  // Bodies that start like real headers often, so the interesting branches are hit.
+  const body = fc.oneof(
+    fc.uint8Array({ maxLength: 12 }),
+    fc
+      .tuple(
+        fc.constantFrom(0x17, 0x27, 0x1c, 0x57, 0x90, 0x91, 0x95, 0x97, 0xd0, 0x96, 0xaf, 0x90, 0x97, 0x95),
+        fc.uint8Array({ maxLength: 12 }),
+      )
+      .map(([b, rest]) => Uint8Array.from([b, ...rest])),
+  );
+
+  it('isVideoSequenceHeader and isVideoKeyframe agree with parseVideoTagHeader', () => {
+    fc.assert(
+      fc.property(body, (data) => {
+        expect(isVideoSequenceHeader(data)).toBe(
+          orFalse(
+            () => parseVideoTagHeader(data),
+            (h) => h.isSequenceHeader,
+          ),
+        );
+        let parsed: ReturnType<typeof parseVideoTagHeader> | undefined;
+        try {
+          parsed = parseVideoTagHeader(data);
+        } catch {
+          parsed = undefined;
+        }
+        // isVideoKeyframe reads only the first byte, so it answers for bodies the parser rejects too.
+        if (parsed) expect(isVideoKeyframe(data)).toBe(parsed.isKeyframe);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('isAudioSequenceHeader agrees with parseAudioTagHeader', () => {
+    fc.assert(
+      fc.property(body, (data) => {
+        expect(isAudioSequenceHeader(data)).toBe(
+          orFalse(
+            () => parseAudioTagHeader(data),
+            (h) => h.isSequenceHeader,
+          ),
+        );
+      }),
+      { numRuns: 5000 },
+    );
+  });
 });
