@@ -235,11 +235,12 @@ export class TsDemuxer {
       this.parsePacket(p);
     } catch (e) {
       if (!(e instanceof TsError)) throw e;
+      const pid = ((p[1]! & 0x1f) << 8) | p[2]!;
       this.error(
         e.packetIndex === undefined
-          ? new TsError(e.code, `packet ${this.packetIndex}: ${e.message}`, {
+          ? new TsError(e.code, `packet ${this.packetIndex} (PID 0x${pid.toString(16)}): ${e.message}`, {
               packetIndex: this.packetIndex,
-              pid: e.pid,
+              pid,
               field: e.field,
               offset: this.packetStart,
             })

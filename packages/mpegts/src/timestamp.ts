@@ -64,7 +64,8 @@ export function readPcr(b: Uint8Array, pos: number): { base90k: number; ext: num
  * distance from the previous one, so a wrap of the input continues the timeline instead of jumping
  * back, and audio that lags video slightly stays slightly earlier. The 90 kHz value is this timeline
  * × 90; it is reduced to 33 bits only when written, so the PTS wrap (every ~26.5 h) is the plain
- * modular wrap every demuxer expects.
+ * modular wrap every demuxer expects. (2^32 ms × 90 is a multiple of 2^33, so the written PTS bytes
+ * would be the same without unwrapping; the unwrapped timeline is what keeps PCR comparisons right.)
  */
 export class MsTimeline {
   private lastRawMs = -1;
