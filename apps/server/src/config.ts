@@ -1,0 +1,76 @@
+/**
+ * The server's validated, typed configuration. apps/cli builds it from flags, env and livego.yaml;
+ * programmatic users pass a partial one to createServer. Names follow livego's keys in camelCase.
+ */
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+export interface AppConfig {
+  appname: string;
+  live: boolean;
+  hls: boolean;
+  flv: boolean;
+  api: boolean;
+  staticPush: string[];
+}
+
+export interface ServerConfig {
+  /** `host:port`, `:port` (all interfaces) or '' (off). livego: rtmp_addr. */
+  rtmpAddr: string;
+  httpflvAddr: string;
+  hlsAddr: string;
+  apiAddr: string;
+  level: LogLevel;
+  /** GOPs in the start-up cache. livego: gop_num. */
+  gopNum: number;
+  hlsKeepAfterEnd: boolean;
+  flvDir: string;
+  flvArchive: boolean;
+  /** Seconds without data from a peer before its connection is closed. livego: read_timeout (unused there). */
+  readTimeoutSec: number;
+  /** Seconds a viewer's socket may stay unwritable before it is closed. livego: write_timeout. */
+  writeTimeoutSec: number;
+  /** Publish without a channel key. livego: rtmp_noauth. */
+  rtmpNoauth: boolean;
+  apps: AppConfig[];
+  /** A second publisher takes a live stream over (true, as livego) or is refused (false, as SRS). */
+  publishTakeover: boolean;
+  /** Seconds an RTMP player may wait for a stream that is not published yet. */
+  playerWaitSec: number;
+}
+
+export function defaultConfig(): ServerConfig {
+  return {
+    rtmpAddr: ':1935',
+    httpflvAddr: ':7001',
+    hlsAddr: ':7002',
+    apiAddr: ':8090',
+    level: 'info',
+    gopNum: 1,
+    hlsKeepAfterEnd: false,
+    flvDir: 'tmp',
+    flvArchive: false,
+    readTimeoutSec: 10,
+    writeTimeoutSec: 10,
+    rtmpNoauth: false,
+    apps: [{ appname: 'live', live: true, hls: true, flv: true, api: true, staticPush: [] }],
+    publishTakeover: true,
+    playerWaitSec: 30,
+  };
+}
+
+export interface ListenAddress {
+  /** undefined: all interfaces. */
+  host: string | undefined;
+  port: number;
+}
+
+/** Parses livego's listen addresses: ':1935', '127.0.0.1:1935', '[::1]:1935', 'localhost:0'. */
+export function parseListenAddress(addr: string, field: string): ListenAddress {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(addr.trim());
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || port > 65535) {
+    throw new TypeError(`${field}: '${addr}' is not a listen address (expected host:port or :port)`);
+  }
+  const host = m[1] ?? (m[2] === '' ? undefined : m[2]);
+  return { host, port };
+}

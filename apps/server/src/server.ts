@@ -1,0 +1,146 @@
+/**
+ * createServer(config): composes the hub with the RTMP, HTTP-FLV and API listeners. Sockets, HTTP and
+ * timers live here; the protocol and media logic lives in the packages.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Hub } from '@livego/hub';
+import { ApiHandler } from './api.js';
+import { type AppConfig, defaultConfig, parseListenAddress, type ServerConfig } from './config.js';
+import type { ServerContext, SessionInfo } from './context.js';
+import { HttpFlvHandler } from './http-flv.js';
+import { type KeyStore, MemoryKeyStore } from './keys.js';
+import { createLogger, type Logger } from './logger.js';
+
+export interface CreateServerOptions {
+  /** Channel key storage (default: in memory). */
+  keys?: KeyStore;
+  logger?: Logger;
+}
+
+export interface ServerAddresses {
+  rtmp?: AddressInfo;
+  httpflv?: AddressInfo;
+  api?: AddressInfo;
+}
+
+export interface LivegoServer {
+  readonly config: ServerConfig;
+  readonly hub: Hub;
+  readonly logger: Logger;
+  readonly keys: KeyStore;
+  start(): Promise<void>;
+  /** Closes the listeners and every session; resolves within `graceMs` at most. */
+  stop(graceMs?: number): Promise<void>;
+  address(): ServerAddresses;
+}
+
+type Listener = { name: keyof ServerAddresses; server: HttpServer | import('node:net').Server; addr: string };
+
+export function createServer(
+  config: Partial<ServerConfig> = {},
+  options: CreateServerOptions = {},
+): LivegoServer {
+  const cfg: ServerConfig = { ...defaultConfig(), ...config };
+  const logger = options.logger ?? createLogger(cfg.level);
+  const keys = options.keys ?? new MemoryKeyStore();
+  const hub = new Hub({ gopNum: cfg.gopNum, takeover: cfg.publishTakeover });
+  const instance = randomBytes(3).toString('hex');
+  let counter = 0;
+  const apps = new Map<string, AppConfig>(cfg.apps.filter((a) => a.live).map((a) => [a.appname, a]));
+  const ctx: ServerContext = {
+    config: cfg,
+    hub,
+    keys,
+    logger,
+    sessions: new Map<string, SessionInfo>(),
+    app: (name) => apps.get(name),
+    nextId: (prefix) => `${prefix}-${instance}-${(++counter).toString(36)}`,
+  };
+
+  const listeners: Listener[] = [];
+  const flv = new HttpFlvHandler(ctx);
+  const api = new ApiHandler(ctx);
+  if (cfg.httpflvAddr !== '') {
+    const server = createHttpServer((req, res) => flv.handle(req, res));
+    server.on('upgrade', (req, socket, head) => flv.handleUpgrade(req, socket, head));
+    listeners.push({ name: 'httpflv', server, addr: cfg.httpflvAddr });
+  }
+  if (cfg.apiAddr !== '') {
+    const server = createHttpServer((req, res) => {
+      api.handle(req, res).catch((err) => {
+        logger.error({ err }, 'api request failed');
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+    });
+    listeners.push({ name: 'api', server, addr: cfg.apiAddr });
+  }
+
+  // Validate every address before binding anything.
+  const parsed = listeners.map((l) => ({ l, a: parseListenAddress(l.addr, `${l.name}_addr`) }));
+  let started = false;
+
+  return {
+    config: cfg,
+    hub,
+    logger,
+    keys,
+    async start() {
+      if (started) return;
+      started = true;
+      try {
+        for (const { l, a } of parsed) {
+          await new Promise<void>((resolve, reject) => {
+            l.server.once('error', reject);
+            l.server.listen(a.port, a.host, () => {
+              l.server.off('error', reject);
+              resolve();
+            });
+          });
+          logger.info({ listener: l.name, address: l.server.address() }, 'listening');
+        }
+      } catch (err) {
+        await closeAll(listeners, 0);
+        throw err;
+      }
+    },
+    async stop(graceMs = 2000) {
+      hub.close();
+      flv.close();
+      await closeAll(listeners, graceMs);
+      await keys.close();
+      logger.info('stopped');
+    },
+    address() {
+      const out: ServerAddresses = {};
+      for (const l of listeners) {
+        const a = l.server.address();
+        if (a !== null && typeof a === 'object') out[l.name] = a;
+      }
+      return out;
+    },
+  };
+}
+
+async function closeAll(listeners: Listener[], graceMs: number): Promise<void> {
+  await Promise.all(
+    listeners.map(
+      (l) =>
+        new Promise<void>((resolve) => {
+          if (!l.server.listening) return resolve();
+          const timer = setTimeout(() => {
+            if ('closeAllConnections' in l.server) l.server.closeAllConnections();
+            resolve();
+          }, graceMs);
+          timer.unref();
+          l.server.close(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+          if ('closeIdleConnections' in l.server) l.server.closeIdleConnections();
+        }),
+    ),
+  );
+}

@@ -1,0 +1,71 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { pino } from 'pino';
+import type { ServerConfig } from '../src/config.js';
+import { createServer, type LivegoServer } from '../src/index.js';
+
+/** A server on loopback, every listener on port 0. */
+export async function startServer(config: Partial<ServerConfig> = {}): Promise<LivegoServer> {
+  const server = createServer(
+    {
+      rtmpAddr: '127.0.0.1:0',
+      httpflvAddr: '127.0.0.1:0',
+      hlsAddr: '127.0.0.1:0',
+      apiAddr: '127.0.0.1:0',
+      ...config,
+    },
+    { logger: pino({ level: process.env.LIVEGO_TEST_LOG ?? 'silent' }) },
+  );
+  await server.start();
+  return server;
+}
+
+export function url(server: LivegoServer, listener: 'api' | 'httpflv', path: string): string {
+  const a = server.address()[listener];
+  if (a === undefined) throw new Error(`${listener} is not listening`);
+  return `http://127.0.0.1:${a.port}${path}`;
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const children = new Set<ChildProcess>();
+
+/** Runs a program to its end (killed after `timeoutMs`). */
+export function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      children.delete(child);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Kills every program `run` started that is still running (for afterAll). */
+export function killAll(): void {
+  for (const c of children) c.kill('SIGKILL');
+  children.clear();
+}
+
+export async function waitFor(cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,12 @@
+import { type ErrorContext, LivegoError } from '@livego/amf';
+
+export type HubErrorCode = 'HUB_STREAM_BUSY' | 'HUB_CLOSED' | 'HUB_BAD_NAME';
+
+export class HubError extends LivegoError {
+  declare readonly code: HubErrorCode;
+
+  constructor(code: HubErrorCode, message: string, context: ErrorContext = {}) {
+    super(code, message, context);
+    this.name = 'HubError';
+  }
+}

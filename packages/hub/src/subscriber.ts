@@ -1,0 +1,235 @@
+/**
+ * One viewer's bounded queue. The hub pushes shared packets in; the server's socket glue takes encoded
+ * bytes out when its socket can take more. A viewer whose queue goes over its bound (bytes or media
+ * duration) loses the queued frames and skips to the next keyframe (sequence headers and metadata are
+ * kept so its decoder stays consistent); one still behind `maxLagMs` of media time later is dropped.
+ */
+import type { MediaPacket, OutputForm } from './packet.js';
+import { tsDiffMs } from './time.js';
+
+export interface SubscriberOptions {
+  /** Queued encoded bytes above which the viewer skips to the next keyframe. */
+  maxQueueBytes: number;
+  /** Queued media duration above which the viewer skips to the next keyframe. */
+  maxQueueMs: number;
+  /** Media time a viewer may stay behind (skipping or never draining) before it is dropped. */
+  maxLagMs: number;
+}
+
+export type SubscriberEndReason = 'closed' | 'too-slow' | 'hub-closed';
+
+/** What the embedding server provides for one viewer. */
+export interface SubscriberSink {
+  /** The form this viewer's bytes are encoded in; viewers with equal form ids share the bytes. */
+  readonly form: OutputForm;
+  /** Packets were queued: call `take()` when the socket can accept more. */
+  onData(): void;
+  /** A publisher started on the stream (also on a takeover). */
+  onPublish?(): void;
+  /** The publisher left; the stream may be published again. */
+  onUnpublish?(): void;
+  /** The hub removed this viewer; the server should close its connection. */
+  onEnd(reason: SubscriberEndReason): void;
+}
+
+export interface SubscriberStats {
+  packetsOut: number;
+  /** Encoded bytes handed out (chunk or tag headers included). */
+  bytesOut: number;
+  /** Message payload bytes handed out, and those of them that were video (livego counts these). */
+  payloadBytesOut: number;
+  videoPayloadBytesOut: number;
+  droppedPackets: number;
+  /** Times the queue went over its bound. */
+  overflows: number;
+}
+
+export class Subscriber {
+  readonly id: string;
+  readonly kind: string;
+  readonly streamKey: string;
+  readonly sink: SubscriberSink;
+  readonly stats: SubscriberStats = {
+    packetsOut: 0,
+    bytesOut: 0,
+    payloadBytesOut: 0,
+    videoPayloadBytesOut: 0,
+    droppedPackets: 0,
+    overflows: 0,
+  };
+  private readonly options: SubscriberOptions;
+  private queue: MediaPacket[] = [];
+  private head = 0;
+  private queuedBytes = 0;
+  private waitingForKeyframe = false;
+  /** Media timestamp at which this viewer fell behind; undefined while it keeps up. */
+  private lagSinceMs: number | undefined;
+  /** The start-up burst may exceed the live bounds; these hold the allowance until the queue drains. */
+  private extraBytes = 0;
+  private extraMs = 0;
+  private ended = false;
+  private streamHasVideo = false;
+  /** Set by the stream so `close()` can detach. */
+  detach: ((reason: SubscriberEndReason) => void) | undefined;
+
+  constructor(id: string, kind: string, streamKey: string, sink: SubscriberSink, options: SubscriberOptions) {
+    this.id = id;
+    this.kind = kind;
+    this.streamKey = streamKey;
+    this.sink = sink;
+    this.options = options;
+  }
+
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  /** Packets waiting to be taken. */
+  get queuedPackets(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Encoded bytes waiting to be taken. */
+  get queuedByteCount(): number {
+    return this.queuedBytes;
+  }
+
+  /** Whether the viewer is skipping frames until the next keyframe. */
+  get skipping(): boolean {
+    return this.waitingForKeyframe;
+  }
+
+  /** Queues the start-up burst. `startsAtKeyframe` false: no video until the next keyframe. */
+  start(burst: MediaPacket[], startsAtKeyframe: boolean): void {
+    for (const p of burst) this.enqueue(p);
+    this.extraBytes = this.queuedBytes;
+    this.extraMs = Math.max(0, this.queuedDurationMs());
+    this.waitingForKeyframe = !startsAtKeyframe;
+    if (this.queuedPackets > 0) this.sink.onData();
+  }
+
+  /** Makes the viewer wait for a keyframe (after a publisher change). */
+  resync(): void {
+    this.waitingForKeyframe = true;
+  }
+
+  /** Called by the stream for each live packet. Returns false when the viewer was dropped. */
+  push(packet: MediaPacket, streamHasVideo: boolean): boolean {
+    if (this.ended) return false;
+    this.streamHasVideo = streamHasVideo;
+    if (this.waitingForKeyframe && !packet.sequenceHeader && !packet.metadata) {
+      // Video waits for a keyframe; audio waits with it, unless the stream has no video to wait for.
+      const drop = packet.kind === 'video' ? !packet.keyframe : packet.kind === 'audio' && streamHasVideo;
+      if (drop) {
+        this.stats.droppedPackets++;
+        return this.checkLag(packet.timestampMs);
+      }
+      if (packet.kind === 'video') this.waitingForKeyframe = false;
+    }
+    this.enqueue(packet);
+    if (
+      this.queuedBytes > this.options.maxQueueBytes + this.extraBytes ||
+      this.queuedDurationMs() > this.options.maxQueueMs + this.extraMs
+    ) {
+      this.overflow(packet.timestampMs);
+    }
+    if (!this.checkLag(packet.timestampMs)) return false;
+    this.sink.onData();
+    return true;
+  }
+
+  /**
+   * Encoded bytes of queued packets, oldest first, up to about `maxBytes` (at least one packet when
+   * any is queued). The arrays are shared with other viewers: write them, never modify them.
+   */
+  take(maxBytes = Number.POSITIVE_INFINITY): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let n = 0;
+    while (this.head < this.queue.length && (out.length === 0 || n < maxBytes)) {
+      const p = this.queue[this.head]!;
+      this.queue[this.head] = undefined as unknown as MediaPacket; // let the packet be collected
+      this.head++;
+      const bytes = p.encoded(this.sink.form);
+      out.push(bytes);
+      n += bytes.length;
+      this.stats.payloadBytesOut += p.payload.length;
+      if (p.kind === 'video') this.stats.videoPayloadBytesOut += p.payload.length;
+      this.queuedBytes -= bytes.length;
+    }
+    this.stats.packetsOut += out.length;
+    this.stats.bytesOut += n;
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+      this.queuedBytes = 0;
+      this.extraBytes = 0;
+      this.extraMs = 0;
+      if (!this.waitingForKeyframe || !this.streamHasVideo) this.lagSinceMs = undefined;
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return out;
+  }
+
+  /** Detaches from the stream. The sink's onEnd is not called for a close the server asked for. */
+  close(): void {
+    this.end('closed', false);
+  }
+
+  /** @internal */
+  end(reason: SubscriberEndReason, notify = true): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.queue = [];
+    this.head = 0;
+    this.queuedBytes = 0;
+    this.detach?.(reason);
+    if (notify) this.sink.onEnd(reason);
+  }
+
+  private enqueue(packet: MediaPacket): void {
+    this.queue.push(packet);
+    this.queuedBytes += packet.encoded(this.sink.form).length;
+  }
+
+  private queuedDurationMs(): number {
+    if (this.queuedPackets < 2) return 0;
+    return tsDiffMs(this.queue[this.head]!.timestampMs, this.queue[this.queue.length - 1]!.timestampMs);
+  }
+
+  /**
+   * Drops everything queued except the latest decoder configuration (video header, audio header,
+   * metadata: at most three messages), and skips to the next keyframe.
+   */
+  private overflow(nowTs: number): void {
+    this.stats.overflows++;
+    let video: MediaPacket | undefined;
+    let audio: MediaPacket | undefined;
+    let meta: MediaPacket | undefined;
+    for (let i = this.head; i < this.queue.length; i++) {
+      const p = this.queue[i]!;
+      if (p.metadata) meta = p;
+      else if (p.sequenceHeader && p.kind === 'video') video = p;
+      else if (p.sequenceHeader) audio = p;
+    }
+    const kept = [meta, video, audio].filter((p): p is MediaPacket => p !== undefined);
+    this.stats.droppedPackets += this.queuedPackets - kept.length;
+    this.queue = kept;
+    this.head = 0;
+    this.queuedBytes = 0;
+    for (const p of kept) this.queuedBytes += p.encoded(this.sink.form).length;
+    this.extraBytes = 0;
+    this.extraMs = 0;
+    this.waitingForKeyframe = true;
+    this.lagSinceMs ??= nowTs;
+  }
+
+  private checkLag(nowTs: number): boolean {
+    if (this.lagSinceMs !== undefined && tsDiffMs(this.lagSinceMs, nowTs) > this.options.maxLagMs) {
+      this.end('too-slow');
+      return false;
+    }
+    return true;
+  }
+}
