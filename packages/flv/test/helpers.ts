@@ -42,3 +42,18 @@ export function ffprobe(name: string): { packets: ProbePacket[]; streams: ProbeS
   probed.set(name, result);
   return result;
 }
+
+/** Index of the first differing byte (or of the shorter end), -1 when equal; fast on large buffers. */
+export function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  if (Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length))) {
+    return -1;
+  }
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return n;
+}
+
+/** Hex of a byte view, for cheap deep comparisons of many tags. */
+export function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
+}

@@ -10,7 +10,7 @@ import {
   muxFlv,
   parseFlvHeader,
 } from '../src/index.js';
-import { fixture } from './helpers.js';
+import { firstDifference, fixture } from './helpers.js';
 
 const files = [
   'h264-aac.flv',
@@ -27,13 +27,13 @@ describe('FLV writing', () => {
       const file = fixture(name);
       const header = parseFlvHeader(file);
       const tags = demuxFlv(file, { strictPreviousTagSize: true });
-      expect(muxFlv(tags, header)).toEqual(file);
+      expect(firstDifference(muxFlv(tags, header), file)).toBe(-1);
     }
   });
 
   it('re-muxing the Enhanced RTMP H.265 file gives the same bytes', () => {
     const file = fixture('h265-aac.flv');
-    expect(muxFlv(demuxFlv(file))).toEqual(file);
+    expect(firstDifference(muxFlv(demuxFlv(file)), file)).toBe(-1);
   });
 
   it('FlvMuxer writes the header once, in front of the first tag', () => {

@@ -13,7 +13,7 @@ import {
   parseScriptTag,
   stripSetDataFrame,
 } from '../src/index.js';
-import { ffprobe, fixture } from './helpers.js';
+import { ffprobe, firstDifference, fixture } from './helpers.js';
 
 describe('script data', () => {
   it("reads ffmpeg's onMetaData and re-encodes it to the same bytes", () => {
@@ -25,7 +25,7 @@ describe('script data', () => {
       expect(tag.values).toHaveLength(1);
       const meta = parseOnMetaData(first.data)!;
       expect(isEcmaArray(meta)).toBe(true);
-      expect(encodeOnMetaData(meta)).toEqual(first.data);
+      expect(firstDifference(encodeOnMetaData(meta), first.data)).toBe(-1);
     }
   });
 
