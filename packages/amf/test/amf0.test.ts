@@ -21,6 +21,7 @@ import {
   ecmaArray,
   encodeAmf0,
   encodeAmf0Sequence,
+  LivegoError,
   typedObject,
 } from '../src/index.js';
 import { expectAmfError, hex, toHex } from './helpers.js';
@@ -256,6 +257,21 @@ describe('Amf0Reader / Amf0Writer inside a larger structure', () => {
     bad.skip(1);
     const e = expectAmfError(() => new Amf0Reader(bad).readValue(), 'AMF_UNKNOWN_MARKER');
     expect(e.offset).toBe(101);
+  });
+
+  it("throws the embedding reader's own truncation error, so the outer parser's code is reported", () => {
+    const r = new ByteReader(hex('02 00 05 61'), {
+      truncated: (message, offset) => new LivegoError('FLV_TRUNCATED', message, { offset }),
+    });
+    let caught: unknown;
+    try {
+      new Amf0Reader(r).readValue();
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(LivegoError);
+    expect((caught as LivegoError).code).toBe('FLV_TRUNCATED');
+    expect((caught as LivegoError).offset).toBe(3);
   });
 
   it('writes AMF0 after other bytes', () => {
