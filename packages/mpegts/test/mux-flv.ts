@@ -17,7 +17,7 @@ export interface MuxResult {
  * Feeds FLV tags to a TsMuxer as an RTMP publisher's messages would arrive, cutting a "segment" (tables
  * again) at the first key frame after `segmentMs`, as the HLS segmenter does.
  */
-export function muxFlvTags(tags: FlvTag[], segmentMs = 1000): MuxResult {
+export function muxFlvTags(tags: FlvTag[], segmentMs = 500): MuxResult {
   let video: VideoTrackConfig | undefined;
   let audio: AudioTrackConfig | undefined;
   for (const t of tags) {
