@@ -128,7 +128,9 @@ export class ClientSession extends SessionBase<ClientEvent> {
   }
 
   protected onMedia(event: Extract<CommonEvent, { type: 'audio' | 'video' | 'data' }>): void {
-    if (this.mode === 'play' && event.streamId === this.streamIdValue) this.emit(event);
+    // FFmpeg serving with `-listen 1` sends media on message stream 0, not on the stream it created.
+    if (this.mode === 'play' && (event.streamId === this.streamIdValue || event.streamId === 0))
+      this.emit(event);
   }
 
   protected onCommand(streamId: number, _chunkStreamId: number, c: Command): void {

@@ -132,7 +132,6 @@ export class ServerSession extends SessionBase<ServerEvent> {
     this.sendStatus(
       req.streamId,
       statusInfo('status', 'NetStream.Publish.Start', `${req.streamName} is now published.`),
-      req.transactionId,
     );
   }
 
@@ -146,7 +145,7 @@ export class ServerSession extends SessionBase<ServerEvent> {
     if (req === undefined) return;
     const stream = this.streams.get(req.streamId);
     if (stream !== undefined) stream.state = 'idle';
-    this.sendStatus(req.streamId, statusInfo('error', code, description), req.transactionId);
+    this.sendStatus(req.streamId, statusInfo('error', code, description));
   }
 
   /**

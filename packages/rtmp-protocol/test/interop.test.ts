@@ -233,4 +233,96 @@ describe('interop with ffmpeg and rtmpdump', () => {
       await server.close();
     }
   });
+
+  it('serves timestamps past 0xffffff (extended timestamps on every chunk) to ffprobe, which decodes every frame', async () => {
+    const base = 0x1000000 + 12345;
+    const server = await serveRtmp((ctx, event) => {
+      if (event.type !== 'play') return;
+      ctx.session.acceptPlay(event.requestId);
+      for (const tag of tags) {
+        // At chunk size 4096 the 8 KiB keyframes span continuation chunks, each repeating the timestamp.
+        ctx.session.sendEncoded(
+          encodeMessageChunks(
+            {
+              typeId: tag.type,
+              timestampMs: base + tag.timestampMs,
+              messageStreamId: event.streamId,
+              payload: tag.data,
+            },
+            { chunkSize: ctx.session.chunkSize, chunkStreamId: tag.type === 8 ? 4 : 6 },
+          ),
+        );
+      }
+      ctx.flush();
+      ctx.socket.end();
+    });
+    try {
+      const probe = run('ffprobe', [
+        '-v',
+        'error',
+        '-count_frames',
+        '-show_entries',
+        'stream=codec_type,nb_read_frames,start_time',
+        '-of',
+        'json',
+        `rtmp://127.0.0.1:${server.port}/live/late`,
+      ]);
+      expect(await probe.exit, probe.stderr()).toBe(0);
+      const streams = (
+        JSON.parse(probe.stdout()) as {
+          streams: { codec_type: string; nb_read_frames: string; start_time: string }[];
+        }
+      ).streams;
+      const video = streams.find((s) => s.codec_type === 'video')!;
+      const audio = streams.find((s) => s.codec_type === 'audio')!;
+      expect([Number(video.nb_read_frames), Number(audio.nb_read_frames)]).toEqual([
+        expected.video,
+        expected.audio,
+      ]);
+      expect(Number(video.start_time)).toBeCloseTo(base / 1000, 0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('plays with ClientSession from ffmpeg -listen (ffmpeg as the serving side) and gets every media message', async () => {
+    const port = await freePort();
+    const ff = run('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-i',
+      fixture,
+      '-c',
+      'copy',
+      '-f',
+      'flv',
+      '-listen',
+      '1',
+      `rtmp://127.0.0.1:${port}/live/x`,
+    ]);
+    const client = await connectClient(
+      port,
+      { url: `rtmp://127.0.0.1:${port}/live/x`, mode: 'play' },
+      () => {},
+    );
+    await client.closed;
+    await ff.exit;
+    expect(client.events.some((e) => e.type === 'error')).toBe(false);
+    expect(client.events.map((e) => e.type)).toContain('playStart');
+    const got = client.events
+      .filter((e) => e.type === 'audio' || e.type === 'video')
+      .map((e) =>
+        e.type === 'audio' || e.type === 'video'
+          ? `${e.type}@${e.timestampMs}:${Buffer.from(e.payload).toString('base64')}`
+          : '',
+      );
+    const want = tags
+      .filter((t) => t.type !== 18)
+      .map(
+        (t) =>
+          `${t.type === 8 ? 'audio' : 'video'}@${t.timestampMs}:${Buffer.from(t.data).toString('base64')}`,
+      );
+    expect(got).toEqual(want);
+  });
 });
