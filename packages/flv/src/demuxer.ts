@@ -32,10 +32,8 @@ function u32(b: Uint8Array): number {
 }
 
 export class FlvDemuxer {
-  /** The file header, once read (undefined before, and always when `expectHeader` is false). */
-  header: FlvHeader | undefined;
-  /** PreviousTagSize fields that did not match (only counted when not strict). */
-  previousTagSizeMismatches = 0;
+  private fileHeader: FlvHeader | undefined;
+  private mismatches = 0;
 
   private readonly maxTagBytes: number;
   private readonly strict: boolean;
@@ -61,6 +59,16 @@ export class FlvDemuxer {
     this.maxTagBytes = max;
     this.strict = options.strictPreviousTagSize ?? false;
     this.state = (options.expectHeader ?? true) ? State.Header : State.TagHeader;
+  }
+
+  /** The file header, once read (undefined before, and always when `expectHeader` is false). */
+  get header(): FlvHeader | undefined {
+    return this.fileHeader;
+  }
+
+  /** PreviousTagSize fields that did not match (only counted when not strict). */
+  get previousTagSizeMismatches(): number {
+    return this.mismatches;
   }
 
   /** Absolute offset of the first byte not yet consumed into a tag (or header). */
@@ -131,7 +139,7 @@ export class FlvDemuxer {
           const at = this.position;
           const h = parseFlvHeader(q.read(FLV_HEADER_BYTES), at);
           this.position += FLV_HEADER_BYTES;
-          this.header = h;
+          this.fileHeader = h;
           this.paddingLeft = h.headerSize - FLV_HEADER_BYTES;
           this.expectedPreviousTagSize = 0;
           this.state = this.paddingLeft > 0 ? State.HeaderPadding : State.PreviousTagSize;
@@ -160,7 +168,7 @@ export class FlvDemuxer {
                 { offset: at, field: 'PreviousTagSize' },
               );
             }
-            this.previousTagSizeMismatches++;
+            this.mismatches++;
           }
           this.state = State.TagHeader;
           break;

@@ -60,6 +60,7 @@ describe('FlvDemuxer chunking', () => {
       expect(tags[i]!.offset).toBe(tags[i - 1]!.offset + 11 + tags[i - 1]!.data.length + 4);
     }
     expect(d.previousTagSizeMismatches).toBe(0);
+    expect(d.offset).toBe(file.length);
   });
 
   it('gives the same tags when fed one byte at a time', () => {
