@@ -92,6 +92,7 @@ export class BitReader {
   /** Signed exp-Golomb se(v). */
   se(field?: string): number {
     const k = this.ue(field);
+    if (k === 0) return 0;
     return k % 2 === 1 ? (k + 1) / 2 : -(k / 2);
   }
 

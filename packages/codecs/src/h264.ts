@@ -95,6 +95,8 @@ export interface H264Sps {
   crop: { left: number; right: number; top: number; bottom: number };
   frameMbsOnly: boolean;
   vuiPresent: boolean;
+  /** Set when the VUI ended early; the fields read before the cut are kept. */
+  vuiTruncated?: boolean;
   sarNum?: number;
   sarDen?: number;
   videoFullRange?: boolean;
@@ -304,6 +306,7 @@ function parseVui(r: BitReader, sps: H264Sps): void {
     }
   } catch (e) {
     if (!(e instanceof CodecError && e.code === 'CODEC_TRUNCATED')) throw e;
+    sps.vuiTruncated = true;
   }
 }
 

@@ -110,6 +110,8 @@ export interface H265Sps {
   temporalMvpEnabled: boolean;
   strongIntraSmoothing: boolean;
   vuiPresent: boolean;
+  /** Set when the VUI ended early; the fields read before the cut are kept. */
+  vuiTruncated?: boolean;
   sarNum?: number;
   sarDen?: number;
   videoFullRange?: boolean;
@@ -348,6 +350,7 @@ function parseVui(r: BitReader, sps: H265Sps, maxSubLayersMinus1: number): void 
     }
   } catch (e) {
     if (!(e instanceof CodecError && e.code === 'CODEC_TRUNCATED')) throw e;
+    sps.vuiTruncated = true;
   }
 }
 

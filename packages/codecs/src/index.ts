@@ -1,3 +1,19 @@
+export type {
+  AacSbrSignalling,
+  AdtsHeader,
+  AdtsHeaderInput,
+  AudioSpecificConfig,
+  AudioSpecificConfigInput,
+} from './aac.js';
+export {
+  AAC_SAMPLE_RATES,
+  AacObjectType,
+  audioSpecificConfigFromAdts,
+  buildAdtsHeader,
+  buildAudioSpecificConfig,
+  parseAdtsHeader,
+  parseAudioSpecificConfig,
+} from './aac.js';
 export type { AvcConfigInput, AvcDecoderConfig } from './avc-config.js';
 export {
   buildAvcDecoderConfigurationRecord,
@@ -21,6 +37,8 @@ export {
 } from './h265.js';
 export type { HevcConfigInput, HevcDecoderConfig, HevcNalArray } from './hevc-config.js';
 export { buildHevcDecoderConfigurationRecord, parseHevcDecoderConfigurationRecord } from './hevc-config.js';
+export type { Mp3ChannelMode, Mp3FrameHeader, MpegAudioVersion } from './mp3.js';
+export { parseMp3FrameHeader } from './mp3.js';
 export {
   addEmulationPrevention,
   annexBToLengthPrefixed,

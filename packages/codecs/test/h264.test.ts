@@ -10,12 +10,12 @@ import {
 } from '../src/index.js';
 import {
   expectedPixFmt,
-  ffmpegToBytes,
   findBoxBody,
   fixture,
   fixturePath,
   probeStream,
   ratio,
+  remuxAllToMp4,
 } from './helpers.js';
 
 const H264_FIXTURES = [
@@ -51,6 +51,13 @@ function ffmpegProfileName(profileIdc: number, constraintFlags: number): string 
   }
 }
 
+let mp4s: Map<string, Uint8Array> | undefined;
+/** All fixtures remuxed once, on first use. */
+const remuxed = () => {
+  mp4s ??= remuxAllToMp4(H264_FIXTURES);
+  return mp4s;
+};
+
 const nalsOf = (name: string) => splitAnnexB(fixture(name));
 
 describe('parseH264Sps against ffprobe', () => {
@@ -71,6 +78,7 @@ describe('parseH264Sps against ffprobe', () => {
         expect(expectedPixFmt(sps.chromaFormatIdc, sps.bitDepthLuma, sps.videoFullRange ?? false)).toBe(
           probe.pix_fmt,
         );
+        expect(sps.vuiTruncated).toBeUndefined();
         expect(sps.frameRate).toBeDefined();
         expect(sps.frameRate!).toBeCloseTo(ratio(probe.r_frame_rate!), 6);
         if (sps.sarNum !== undefined) expect(`${sps.sarNum}:${sps.sarDen}`).toBe(probe.sample_aspect_ratio);
@@ -108,7 +116,7 @@ describe('AVCDecoderConfigurationRecord against ffmpeg mp4 avcC', () => {
       const sps = nals.filter((n) => h264NalType(n) === H264NalType.SPS).slice(0, 1);
       const pps = nals.filter((n) => h264NalType(n) === H264NalType.PPS).slice(0, 1);
       const built = buildAvcDecoderConfigurationRecord({ sps, pps });
-      const mp4 = ffmpegToBytes((out) => ['-i', fixturePath(name), '-c', 'copy', '-f', 'mp4', out], 'x.mp4');
+      const mp4 = remuxed().get(name)!;
       const fromFfmpeg = findBoxBody(mp4, 'avcC');
       const ours = parseAvcDecoderConfigurationRecord(built);
       const theirs = parseAvcDecoderConfigurationRecord(fromFfmpeg);

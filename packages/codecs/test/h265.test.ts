@@ -11,12 +11,12 @@ import {
 } from '../src/index.js';
 import {
   expectedPixFmt,
-  ffmpegToBytes,
   findBoxBody,
   fixture,
   fixturePath,
   probeStream,
   ratio,
+  remuxAllToMp4,
 } from './helpers.js';
 
 const H265_FIXTURES = [
@@ -24,10 +24,18 @@ const H265_FIXTURES = [
   'h265-main-1920x1080.hevc',
   'h265-main10-640x358.hevc',
   'h265-rext422-10-318x240.hevc',
+  'h265-hrd-sublayers-320x180.hevc',
 ];
 
 /** ffmpeg's HEVC profile names by general_profile_idc. */
 const PROFILE_NAMES: Record<number, string> = { 1: 'Main', 2: 'Main 10', 3: 'Main Still Picture', 4: 'Rext' };
+
+let mp4s: Map<string, Uint8Array> | undefined;
+/** All fixtures remuxed once, on first use. */
+const remuxed = () => {
+  mp4s ??= remuxAllToMp4(H265_FIXTURES);
+  return mp4s;
+};
 
 const nalsOf = (name: string) => splitAnnexB(fixture(name));
 const ofType = (name: string, type: number) => nalsOf(name).filter((n) => h265NalType(n) === type);
@@ -49,6 +57,7 @@ describe('parseH265Sps against ffprobe', () => {
         expect(expectedPixFmt(sps.chromaFormatIdc, sps.bitDepthLuma, sps.videoFullRange ?? false)).toBe(
           probe.pix_fmt,
         );
+        expect(sps.vuiTruncated).toBeUndefined();
         expect(sps.frameRate).toBeDefined();
         expect(sps.frameRate!).toBeCloseTo(ratio(probe.r_frame_rate!), 6);
         if (sps.sarNum !== undefined) expect(`${sps.sarNum}:${sps.sarDen}`).toBe(probe.sample_aspect_ratio);
@@ -76,11 +85,22 @@ describe('HEVCDecoderConfigurationRecord against ffmpeg mp4 hvcC', () => {
       const sps = ofType(name, H265NalType.SPS).slice(0, 1);
       const pps = ofType(name, H265NalType.PPS).slice(0, 1);
       const built = buildHevcDecoderConfigurationRecord({ vps, sps, pps });
-      const mp4 = ffmpegToBytes((out) => ['-i', fixturePath(name), '-c', 'copy', '-f', 'mp4', out], 'x.mp4');
+      const mp4 = remuxed().get(name)!;
       const fromFfmpeg = findBoxBody(mp4, 'hvcC');
-      expect(parseHevcDecoderConfigurationRecord(built)).toEqual(
-        parseHevcDecoderConfigurationRecord(fromFfmpeg),
-      );
+      const ours = parseHevcDecoderConfigurationRecord(built);
+      const theirs = parseHevcDecoderConfigurationRecord(fromFfmpeg);
+      if (name === 'h265-hrd-sublayers-320x180.hevc') {
+        // ffmpeg 5.1's hvcC writer (libavformat/hevc.c skip_hrd_parameters) does not infer
+        // fixed_pic_rate_within_cvs_flag = 1 when fixed_pic_rate_general_flag = 1 (H.265 E.3.2), so it
+        // misreads the rest of this VUI and takes min_spatial_segmentation_idc 2 from what are the
+        // trailing bits. Read per spec, this SPS's last byte 0x20 is bitstream_restriction_flag 0,
+        // sps_extension_present_flag 0 and the rbsp_stop_one_bit (checked by hand when writing this).
+        expect(theirs).toMatchObject({ minSpatialSegmentationIdc: 2, parallelismType: 3 });
+        expect(ours).toMatchObject({ minSpatialSegmentationIdc: 0, parallelismType: 0 });
+        expect({ ...ours, minSpatialSegmentationIdc: 2, parallelismType: 3 }).toEqual(theirs);
+        return;
+      }
+      expect(ours).toEqual(theirs);
       expect(Buffer.from(built).toString('hex')).toBe(Buffer.from(fromFfmpeg).toString('hex'));
     });
   }

@@ -44,6 +44,17 @@ function probe(file: string, extra: string[]): unknown {
   return JSON.parse(out);
 }
 
+/** First stream and every packet, from one ffprobe run. */
+export function probeStreamAndPackets(file: string): { stream: ProbeStream; packets: ProbePacket[] } {
+  const j = probe(file, ['-show_streams', '-show_packets']) as {
+    streams: ProbeStream[];
+    packets: ProbePacket[];
+  };
+  const stream = j.streams[0];
+  if (stream === undefined) throw new Error(`ffprobe found no stream in ${file}`);
+  return { stream, packets: j.packets };
+}
+
 export function probeStream(file: string): ProbeStream {
   const j = probe(file, ['-show_streams']) as { streams: ProbeStream[] };
   const s = j.streams[0];
@@ -61,13 +72,20 @@ export function ratio(s: string): number {
   return a! / b!;
 }
 
-/** Runs ffmpeg in a temp dir and returns the bytes of `outName`; the dir is removed afterwards. */
-export function ffmpegToBytes(args: (out: string) => string[], outName: string): Uint8Array {
+/**
+ * Remuxes every input to `<name>.mp4` with `-c copy` in ONE ffmpeg run (process start-up dominates)
+ * and returns the mp4 bytes by input name; the temp dir is removed before returning.
+ */
+export function remuxAllToMp4(names: readonly string[]): Map<string, Uint8Array> {
   const dir = mkdtempSync(join(tmpdir(), 'livego-codecs-'));
   try {
-    const out = join(dir, outName);
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args(out)], { stdio: 'pipe' });
-    return new Uint8Array(readFileSync(out));
+    const args = ['-hide_banner', '-loglevel', 'error', '-y'];
+    for (const name of names) args.push('-i', fixturePath(name));
+    names.forEach((name, i) => {
+      args.push('-map', `${i}`, '-c', 'copy', '-f', 'mp4', join(dir, `${name}.mp4`));
+    });
+    execFileSync('ffmpeg', args, { stdio: 'pipe' });
+    return new Map(names.map((name) => [name, new Uint8Array(readFileSync(join(dir, `${name}.mp4`)))]));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
