@@ -112,6 +112,8 @@ export class TsDemuxer {
   private readonly pmtPids = new Set<number>();
   /** Elementary PID -> stream_type, from the PMTs. */
   private readonly streams = new Map<number, number>();
+  /** PMT PID -> the elementary PIDs its last PMT named. */
+  private readonly programPids = new Map<number, number[]>();
   private events: TsEvent[] = [];
 
   constructor(options: TsDemuxerOptions = {}) {
@@ -489,6 +491,18 @@ export class TsDemuxer {
     if (s[0] !== 0x02) return;
     const pmt = parsePmtSection(s);
     const streams = pmt.streams.map((st) => ({ ...st, esInfo: st.esInfo.slice() }));
+    // A new PMT version replaces the program's stream list: forget PIDs it no longer names.
+    for (const old of this.programPids.get(pid) ?? []) {
+      if (!streams.some((st) => st.pid === old)) {
+        this.streams.delete(old);
+        const st = this.pids.get(old);
+        if (st !== undefined) st.pes = undefined;
+      }
+    }
+    this.programPids.set(
+      pid,
+      streams.map((st) => st.pid),
+    );
     for (const st of streams) this.streams.set(st.pid, st.streamType);
     this.events.push({ type: 'pmt', packetIndex: this.packetIndex, pid, ...pmt, streams });
   }

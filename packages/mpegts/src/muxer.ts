@@ -200,11 +200,14 @@ export class TsMuxer {
    * One video access unit as TS packets: AUD, then (on key frames and IDR/IRAP pictures, unless the
    * frame carries its own) the parameter sets, then the frame's NAL units, each after a 4-byte start code.
    * Throws TsError TS_BAD_NALU when the NAL unit lengths do not add up; the muxer state is then unchanged.
+   * A frame without NAL units gives no packets (an empty array). A negative composition time (PTS before
+   * DTS, which no decoder accepts) is written as PTS = DTS.
    */
   writeVideo(frame: VideoFrame): Uint8Array {
     const v = this.video;
     if (v === undefined) throw new TypeError('writeVideo: the muxer has no video track');
     const pieces = this.annexB(v, frame);
+    if (pieces === undefined) return new Uint8Array(0);
     let length = 0;
     for (const p of pieces) length += p.length;
 
@@ -214,7 +217,7 @@ export class TsMuxer {
         ? (Math.round(frame.ptsMs) - Math.round(frame.dtsMs)) | 0
         : (frame.compositionTimeMs ?? 0);
     const dts90k = Math.round(dtsMs * 90);
-    const pts90k = Math.round((dtsMs + ctsMs) * 90);
+    const pts90k = Math.round((dtsMs + Math.max(0, ctsMs)) * 90);
     return this.writePes(
       Pid.VIDEO,
       StreamId.VIDEO,
@@ -329,7 +332,8 @@ export class TsMuxer {
     }
   }
 
-  private annexB(v: VideoState, frame: VideoFrame): Uint8Array[] {
+  /** The Annex B pieces of the access unit, or undefined when it has no NAL units. */
+  private annexB(v: VideoState, frame: VideoFrame): Uint8Array[] | undefined {
     const data = frame.data;
     let nals: Uint8Array[];
     // 00 00 00 01 cannot begin a length-prefixed sample (a 1-byte NAL unit), so it marks Annex B input.
@@ -348,6 +352,7 @@ export class TsMuxer {
         });
       }
     }
+    if (nals.length === 0) return undefined;
     const h264 = v.codec === 'h264';
     let irap = false;
     let params = 0; // bit per in-band parameter set kind: 1 VPS, 2 SPS, 4 PPS

@@ -179,6 +179,27 @@ describe('TsDemuxer', () => {
     expect(e[0]!.error.message).toMatch(/PES starting at packet 2 \(PID 0x100\): PES starts with 00 00 02/);
   });
 
+  it('forgets an elementary PID that a new PMT version no longer lists', () => {
+    const m = new TsMuxer({
+      video: { codec: 'h264', config: avcC() },
+      audio: { codec: 'aac', config: ASC_LC_44100_STEREO },
+    });
+    const first = m.writeAudio({ ptsMs: 0, data: new Uint8Array(10) });
+    const d = new TsDemuxer();
+    expect(pes(d.push(first)).length).toBe(1);
+    expect([...d.elementaryStreams.keys()]).toEqual([Pid.VIDEO, Pid.AUDIO]);
+    // A PMT (version 1) with only the video stream, then audio packets on the old PID.
+    const video = new TsMuxer({ video: { codec: 'h264', config: avcC() } });
+    video.setVideoConfig({ codec: 'h265' });
+    video.setVideoConfig({ codec: 'h264' });
+    video.writeTables(); // so the next PMT has continuity_counter 1, following the first stream's 0
+    const tables = video.writeTables();
+    const evs = d.push(concat([tables.subarray(188), m.writeAudio({ ptsMs: 23, data: new Uint8Array(10) })]));
+    expect(evs.find((e) => e.type === 'pmt')).toMatchObject({ version: 2, streams: [{ pid: Pid.VIDEO }] });
+    expect([...d.elementaryStreams.keys()]).toEqual([Pid.VIDEO]);
+    expect(pes(evs)).toEqual([]);
+  });
+
   it('skips null packets and data on PIDs no PMT names', () => {
     const nul = new Uint8Array(188).fill(0xff);
     nul.set([0x47, 0x1f, 0xff, 0x10]);

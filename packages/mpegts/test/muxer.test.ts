@@ -88,6 +88,15 @@ describe('TsMuxer video', () => {
     expect([c!.dts90k, c!.pts90k]).toEqual([97200, 100800]);
   });
 
+  it('writes nothing for a frame without NAL units, and PTS = DTS for a negative composition time', () => {
+    const m = new TsMuxer({ video: { codec: 'h264', config: avcC() } });
+    expect(m.writeVideo({ dtsMs: 0, keyframe: false, data: new Uint8Array(0) })).toEqual(new Uint8Array(0));
+    const p = pes(
+      demux(m.writeVideo({ dtsMs: 100, compositionTimeMs: -40, keyframe: false, data: h264Frame([1]).data })),
+    );
+    expect([p[0]!.pts90k, p[0]!.dts90k]).toEqual([9000, 9000]);
+  });
+
   it('throws TsError TS_BAD_NALU on a bad length prefix and leaves the muxer state unchanged', () => {
     const m = new TsMuxer({ video: { codec: 'h264', config: avcC() } });
     const good = h264Frame([1]).data;
