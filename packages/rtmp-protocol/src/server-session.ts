@@ -227,6 +227,11 @@ export class ServerSession extends SessionBase<ServerEvent> {
     this.sendStreamEvent(UserControlType.StreamEof, streamId);
   }
 
+  /** User control StreamIsRecorded: the stream is a recording (VOD), not live. */
+  streamIsRecorded(streamId: number): void {
+    this.sendStreamEvent(UserControlType.StreamIsRecorded, streamId);
+  }
+
   /** User control StreamDry: no data for now. */
   streamDry(streamId: number): void {
     this.sendStreamEvent(UserControlType.StreamDry, streamId);
@@ -269,6 +274,16 @@ export class ServerSession extends SessionBase<ServerEvent> {
           transactionId: 0,
           commandObject: null,
           args: [{ code: 'NetStream.Publish.Start', description: str(c.args[0]) }],
+        });
+        this.result(streamId, chunkStreamId, c, undefined);
+        return;
+      case 'FCSubscribe':
+        // CDN-style subscribe before play (Akamai/Limelight); nginx-rtmp answers the same way.
+        this.sendCommand(0, {
+          name: 'onFCSubscribe',
+          transactionId: 0,
+          commandObject: null,
+          args: [{ code: 'NetStream.Play.Start', description: str(c.args[0]) }],
         });
         this.result(streamId, chunkStreamId, c, undefined);
         return;

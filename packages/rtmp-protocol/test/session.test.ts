@@ -227,7 +227,7 @@ describe('ServerSession replies, message by message', () => {
     ]);
   });
 
-  it('answers releaseStream, FCPublish (with onFCPublish), _checkbw, and unknown commands with _error', () => {
+  it('answers releaseStream, FCPublish (with onFCPublish), _checkbw, FCSubscribe, and unknown commands with _error', () => {
     const server = handshaken();
     const dec = new ChunkDecoder();
     server.receive(command(3, 0, ['connect', 1, { app: 'live' }]));
@@ -235,6 +235,7 @@ describe('ServerSession replies, message by message', () => {
     server.receive(command(3, 0, ['releaseStream', 2, null, 'cam']));
     server.receive(command(3, 0, ['FCPublish', 3, null, 'cam']));
     server.receive(command(3, 0, ['_checkbw', 4, null]));
+    server.receive(command(3, 0, ['FCSubscribe', 6, null, 'cam']));
     const unknown = server.receive(command(3, 0, ['fancyCall', 5, null, 1]));
     expect(unknown).toMatchObject([{ type: 'command', command: { name: 'fancyCall' } }]);
     expect(
@@ -244,6 +245,8 @@ describe('ServerSession replies, message by message', () => {
       ['onFCPublish', 0],
       ['_result', 3],
       ['_result', 4],
+      ['onFCSubscribe', 0],
+      ['_result', 6],
       ['_error', 5],
     ]);
   });
