@@ -7,6 +7,7 @@
  */
 import { type AmfValue, isAmfObject } from '@livego/amf';
 import { ChunkStreamId, MessageType, UserControlType } from './constants.js';
+import { RtmpError } from './errors.js';
 import { type HandshakeOptions, ServerHandshake } from './handshake.js';
 import { type Command, encodeData } from './message.js';
 import {
@@ -73,6 +74,8 @@ export type ServerEvent =
 
 export interface ServerSessionOptions extends SessionOptions {
   handshake?: HandshakeOptions;
+  /** Most NetStreams one connection may have open. Default 16. */
+  maxStreams?: number;
 }
 
 type StreamState = 'idle' | 'publishPending' | 'publishing' | 'playPending' | 'playing';
@@ -112,9 +115,11 @@ export class ServerSession extends SessionBase<ServerEvent> {
   private nextRequestId = 1;
   private readonly streams = new Map<number, StreamEntry>();
   private readonly requests = new Map<number, PendingRequest>();
+  private readonly maxStreams: number;
 
   constructor(options: ServerSessionOptions = {}) {
     super(options);
+    this.maxStreams = options.maxStreams ?? 16;
     this.handshake = new ServerHandshake(options.handshake);
   }
 
@@ -259,6 +264,10 @@ export class ServerSession extends SessionBase<ServerEvent> {
         this.onConnect(chunkStreamId, c);
         return;
       case 'createStream': {
+        if (this.streams.size >= this.maxStreams) {
+          this.callFailed(streamId, chunkStreamId, c, `At most ${this.maxStreams} streams per connection.`);
+          return;
+        }
         const id = this.nextStreamId++;
         this.streams.set(id, { state: 'idle', name: '' });
         this.result(streamId, chunkStreamId, c, id);
@@ -400,6 +409,7 @@ export class ServerSession extends SessionBase<ServerEvent> {
     const publishType = typeof c.args[1] === 'string' ? c.args[1] : 'live';
     const stream = this.ensureStream(streamId);
     const { streamName, query } = splitQuery(rawName);
+    this.dropRequests(streamId);
     stream.state = 'publishPending';
     stream.name = streamName;
     const requestId = this.nextRequestId++;
@@ -440,6 +450,7 @@ export class ServerSession extends SessionBase<ServerEvent> {
     }
     const stream = this.ensureStream(streamId);
     const { streamName, query } = splitQuery(rawName);
+    this.dropRequests(streamId);
     stream.state = 'playPending';
     stream.name = streamName;
     const requestId = this.nextRequestId++;
@@ -484,11 +495,23 @@ export class ServerSession extends SessionBase<ServerEvent> {
   private ensureStream(streamId: number): StreamEntry {
     let stream = this.streams.get(streamId);
     if (stream === undefined) {
+      if (this.streams.size >= this.maxStreams) {
+        throw new RtmpError(
+          'RTMP_PROTOCOL',
+          `command on stream ${streamId} would open stream ${this.streams.size + 1}, limit is ${this.maxStreams}`,
+          { field: 'streamId' },
+        );
+      }
       stream = { state: 'idle', name: '' };
       this.streams.set(streamId, stream);
       if (streamId >= this.nextStreamId) this.nextStreamId = streamId + 1;
     }
     return stream;
+  }
+
+  /** A new publish/play on a stream replaces an unanswered one, so requests stay bounded. */
+  private dropRequests(streamId: number): void {
+    for (const [id, req] of this.requests) if (req.streamId === streamId) this.requests.delete(id);
   }
 
   private takeRequest(requestId: number, kind: 'publish' | 'play'): PendingRequest | undefined {

@@ -378,6 +378,66 @@ describe('ServerSession replies, message by message', () => {
     expect(ev).toMatchObject([{ type: 'error', error: { code: 'RTMP_MESSAGE_TOO_LARGE' } }]);
   });
 
+  it('bounds the streams of one connection and the unanswered requests', () => {
+    const server = new ServerSession({ handshake: { complex: false }, maxStreams: 2 });
+    server.receive(Uint8Array.from([3, ...new Uint8Array(1536 * 2)]));
+    server.takeOutput();
+    const dec = new ChunkDecoder();
+    server.receive(command(3, 0, ['connect', 1, { app: 'live' }]));
+    output(server, dec);
+    for (let t = 2; t <= 4; t++) server.receive(command(3, 0, ['createStream', t, null]));
+    expect(output(server, dec).map((m) => (m.type === 'command' ? m.name : m.type))).toEqual([
+      '_result',
+      '_result',
+      '_error',
+    ]);
+    const first = server.receive(command(8, 1, ['publish', 0, null, 'a']));
+    const second = server.receive(command(8, 1, ['publish', 0, null, 'b']));
+    if (first[0]?.type !== 'publish' || second[0]?.type !== 'publish') throw new Error();
+    // The first request was replaced: answering it now sends nothing.
+    server.acceptPublish(first[0].requestId);
+    expect(output(server, dec)).toEqual([]);
+    server.acceptPublish(second[0].requestId);
+    expect(output(server, dec).map(describeMessage)).toEqual([
+      'uc:streamBegin',
+      'onStatus:NetStream.Publish.Start',
+    ]);
+    const ev = server.receive(command(8, 9, ['publish', 0, null, 'c']));
+    expect(ev).toMatchObject([{ type: 'error', error: { code: 'RTMP_PROTOCOL' } }]);
+  });
+
+  it('drops a corrupt data message and goes on', () => {
+    const server = handshaken();
+    server.receive(command(3, 0, ['connect', 1, { app: 'live' }]));
+    server.receive(command(3, 0, ['createStream', 2, null]));
+    const [pub] = server.receive(command(8, 1, ['publish', 0, null, 'x']));
+    if (pub?.type !== 'publish') throw new Error();
+    server.acceptPublish(pub.requestId);
+    const events = server.receive(
+      concat([
+        encodeMessageChunks(
+          { typeId: 18, timestampMs: 0, messageStreamId: 1, payload: Uint8Array.of(0x02, 0x00, 0x10, 0x41) },
+          { chunkSize: 128, chunkStreamId: 5 },
+        ),
+        encodeMessageChunks(
+          { typeId: 8, timestampMs: 5, messageStreamId: 1, payload: Uint8Array.of(0xaf, 1) },
+          { chunkSize: 128, chunkStreamId: 4 },
+        ),
+      ]),
+    );
+    expect(events.map((e) => e.type)).toEqual(['dropped', 'audio']);
+    expect(server.closed).toBe(false);
+  });
+
+  it('accepts a type 1 header on a fresh chunk stream (librtmp sends its first ping that way)', () => {
+    const server = handshaken();
+    const dec = new ChunkDecoder();
+    server.receive(Uint8Array.from(Buffer.from('42000000000006040006000d0f0f', 'hex')));
+    expect(output(server, dec)).toMatchObject([
+      { type: 'userControl', event: { kind: 'pingResponse', timestamp: 0x000d0f0f } },
+    ]);
+  });
+
   it('bounds AMF nesting depth in commands', () => {
     const server = new ServerSession({ handshake: { complex: false }, limits: { maxAmfDepth: 4 } });
     server.receive(Uint8Array.from([3, ...new Uint8Array(1536 * 2)]));
