@@ -1,5 +1,3 @@
-export type { AacConfig } from './adts.js';
-export { parseAacConfig, writeAdtsHeader } from './adts.js';
 export type { StreamTypeValue } from './constants.js';
 export { PCR_HZ, Pid, PTS_HZ, PTS_WRAP, StreamId, StreamType, TableId, TS_PACKET_SIZE } from './constants.js';
 export { crc32Mpeg2 } from './crc32.js';

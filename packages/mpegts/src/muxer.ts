@@ -6,16 +6,19 @@
  * 188-byte packets in one exactly sized Uint8Array.
  */
 import {
+  type AdtsHeaderInput,
+  buildAdtsHeader,
   CodecError,
   H264NalType,
   H265NalType,
   hasAnnexBStartCode,
   parseAvcDecoderConfigurationRecord,
   parseHevcDecoderConfigurationRecord,
+  parseMp3FrameHeader,
   splitAnnexB,
   splitLengthPrefixed,
 } from '@livego/codecs';
-import { type AacConfig, adtsFrameLength, parseAacConfig, writeAdtsHeader } from './adts.js';
+import { adtsConfig, adtsFrameLength } from './adts.js';
 import { Pid, PTS_HZ, StreamId, StreamType, TS_PACKET_SIZE } from './constants.js';
 import { TsError } from './errors.js';
 import {
@@ -89,7 +92,7 @@ interface VideoState {
 }
 
 type AudioState =
-  | { codec: 'aac'; streamType: number; aac: AacConfig | undefined }
+  | { codec: 'aac'; streamType: number; adts: AdtsHeaderInput | undefined }
   | { codec: 'mp3'; streamType: number };
 
 /**
@@ -239,7 +242,7 @@ export class TsMuxer {
       if (isAdts(data)) {
         pieces = [data]; // already framed (some encoders send ADTS over RTMP)
       } else {
-        if (a.aac === undefined) {
+        if (a.adts === undefined) {
           throw new TsError(
             'TS_BAD_AUDIO',
             'AAC frame before any AudioSpecificConfig: cannot build its ADTS header',
@@ -248,8 +251,16 @@ export class TsMuxer {
             },
           );
         }
-        const header = new Uint8Array(7);
-        writeAdtsHeader(header, 0, a.aac, data.length);
+        let header: Uint8Array;
+        try {
+          header = buildAdtsHeader(a.adts, data.length);
+        } catch (e) {
+          if (!(e instanceof CodecError)) throw e;
+          throw new TsError('TS_BAD_AUDIO', `AAC frame of ${data.length} bytes: ${e.message}`, {
+            cause: e,
+            field: e.field,
+          });
+        }
         pieces = [header, data];
       }
     } else {
@@ -308,7 +319,7 @@ export class TsMuxer {
       return {
         codec: 'aac',
         streamType: StreamType.AAC_ADTS,
-        aac: track.config === undefined ? undefined : parseAacConfig(track.config),
+        adts: track.config === undefined ? undefined : adtsConfig(track.config),
       };
     }
     if (track.codec === 'mp3') {
@@ -322,10 +333,14 @@ export class TsMuxer {
 
   // MPEG-1 audio (32/44.1/48 kHz) is stream type 0x03; MPEG-2/2.5 low sample rates are 0x04.
   private noteMp3Version(a: AudioState, data: Uint8Array): void {
-    if (data.length < 2 || data[0] !== 0xff || (data[1]! & 0xe0) !== 0xe0) return;
-    const version = (data[1]! >>> 3) & 0x03; // 3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5, 1: reserved
-    if (version === 1) return;
-    const streamType = version === 3 ? StreamType.MPEG1_AUDIO : StreamType.MPEG2_AUDIO;
+    let version: string;
+    try {
+      version = parseMp3FrameHeader(data).version;
+    } catch (e) {
+      if (e instanceof CodecError) return; // not a frame header we can read: keep the stream type
+      throw e;
+    }
+    const streamType = version === '1' ? StreamType.MPEG1_AUDIO : StreamType.MPEG2_AUDIO;
     if (streamType !== a.streamType) {
       a.streamType = streamType;
       this.tablesChanged();
