@@ -399,7 +399,8 @@ export function buildAdtsHeader(config: AdtsHeaderInput, payloadLength: number):
     throw new TypeError(`ADTS can carry object types 1..4, got ${objectType}`);
   }
   let index = config.samplingFrequencyIndex;
-  if (index === undefined && config.sampleRate !== undefined) {
+  // An AudioSpecificConfig with an explicit rate (index 15) is accepted when that rate has an index.
+  if ((index === undefined || index === 15) && config.sampleRate !== undefined) {
     index = (AAC_SAMPLE_RATES as readonly number[]).indexOf(config.sampleRate);
     if (index < 0) throw new TypeError(`ADTS cannot signal a sample rate of ${config.sampleRate} Hz`);
   }
@@ -433,9 +434,20 @@ export function buildAdtsHeader(config: AdtsHeaderInput, payloadLength: number):
 
 /** The AudioSpecificConfig an ADTS stream implies (what an FLV/MP4 muxer needs). */
 export function audioSpecificConfigFromAdts(header: AdtsHeader): Uint8Array {
+  // Channel configuration 0 means a PCE inside the raw data block, which this header does not carry.
+  if (header.channelConfiguration === 0) {
+    throw new CodecError(
+      'CODEC_UNSUPPORTED',
+      'ADTS channel_configuration 0 needs the in-band PCE to build an AudioSpecificConfig',
+      {
+        offset: 2,
+        field: 'channel_configuration',
+      },
+    );
+  }
   return buildAudioSpecificConfig({
     objectType: header.objectType,
     sampleRate: header.sampleRate,
-    channelConfiguration: header.channelConfiguration === 0 ? 2 : header.channelConfiguration,
+    channelConfiguration: header.channelConfiguration,
   });
 }

@@ -152,6 +152,19 @@ describe('MPEG audio frames against ffprobe', () => {
     });
   });
 
+  it('computes layer I frame lengths in 4-byte slots', () => {
+    // MPEG-1 layer I, 384 kbit/s, 44.1 kHz: (floor(12 * 384000 / 44100) + padding) * 4
+    expect(parseMp3FrameHeader(Uint8Array.of(0xff, 0xff, 0xc0, 0x00))).toMatchObject({
+      version: '1',
+      layer: 1,
+      bitrateKbps: 384,
+      frameLength: 416,
+      samplesPerFrame: 384,
+      crcProtected: false,
+    });
+    expect(parseMp3FrameHeader(Uint8Array.of(0xff, 0xff, 0xc2, 0x00)).frameLength).toBe(420);
+  });
+
   it('rejects free format, bad sync and reserved values with CodecError', () => {
     const cases: [number[], string][] = [
       [[0xff, 0xfb, 0x00, 0x00], 'CODEC_BAD_MP3'], // bitrate index 0: free format
@@ -289,6 +302,38 @@ describe('AudioSpecificConfig vectors (ISO/IEC 14496-3 1.6.2.1)', () => {
 });
 
 describe('ADTS header', () => {
+  it('is built straight from a parsed AudioSpecificConfig, explicit rate or HE-AAC core', () => {
+    const explicit = parseAudioSpecificConfig(
+      buildAudioSpecificConfig({ objectType: 2, sampleRate: 48000, channelConfiguration: 2 }),
+    );
+    expect(parseAdtsHeader(buildAdtsHeader(explicit, 10))).toMatchObject({
+      sampleRate: 48000,
+      channelConfiguration: 2,
+    });
+    const he = parseAudioSpecificConfig(
+      buildAudioSpecificConfig({
+        objectType: 2,
+        sampleRate: 22050,
+        channelConfiguration: 1,
+        sbr: { sampleRate: 44100 },
+      }),
+    );
+    // ADTS signals HE-AAC implicitly: the core object type and rate.
+    expect(parseAdtsHeader(buildAdtsHeader(he, 10))).toMatchObject({ objectType: 2, sampleRate: 22050 });
+    const idx15 = { objectType: 2, samplingFrequencyIndex: 15, sampleRate: 32000, channelConfiguration: 1 };
+    expect(parseAdtsHeader(buildAdtsHeader(idx15, 0)).sampleRate).toBe(32000);
+    expect(() => buildAdtsHeader({ ...idx15, sampleRate: 12345 }, 0)).toThrow(TypeError);
+  });
+
+  it('refuses to invent an AudioSpecificConfig for channel configuration 0', () => {
+    const h = parseAdtsHeader(
+      buildAdtsHeader({ objectType: 2, sampleRate: 44100, channelConfiguration: 0 }, 4),
+    );
+    expect(() => audioSpecificConfigFromAdts(h)).toThrow(
+      expect.objectContaining({ code: 'CODEC_UNSUPPORTED' }),
+    );
+  });
+
   it('reads the CRC of a protected header and its 9-byte length', () => {
     const h = buildAdtsHeader({ objectType: 2, sampleRate: 48000, channelConfiguration: 1 }, 100);
     const withCrc = Uint8Array.from([...h, 0xab, 0xcd]);

@@ -67,6 +67,16 @@ describe('BitReader', () => {
     expect(() => new BitReader(new Uint8Array()).flag()).toThrow(CodecError);
   });
 
+  it('finds the end of RBSP data before the stop bit (more_rbsp_data)', () => {
+    const r = new BitReader(Uint8Array.of(0b1011_0000, 0));
+    expect(r.moreRbspData()).toBe(true);
+    r.skip(2);
+    expect(r.moreRbspData()).toBe(true);
+    r.skip(1);
+    expect(r.moreRbspData()).toBe(false);
+    expect(new BitReader(new Uint8Array(3)).moreRbspData()).toBe(false);
+  });
+
   it('round-trips values through BitWriter', () => {
     const w = new BitWriter().u(7, 100).ue(12345).se(-77).flag(true).u(32, 0xdeadbeef).se(5);
     const r = new BitReader(w.finish());
