@@ -386,3 +386,69 @@ describe('chunk encode -> decode is identity', () => {
     );
   });
 });
+
+describe('interleaved chunk streams', () => {
+  /** Cuts an encoded message into its chunks (type 0 first, then type 3 continuations). */
+  function chunksOf(
+    encoded: Uint8Array,
+    payloadLength: number,
+    chunkSize: number,
+    csid: number,
+    extended: boolean,
+  ): Uint8Array[] {
+    const basic = csid < 64 ? 1 : csid < 320 ? 2 : 3;
+    const ext = extended ? 4 : 0;
+    const out: Uint8Array[] = [];
+    let p = 0;
+    let left = payloadLength;
+    let header = basic + 11 + ext;
+    do {
+      const take = Math.min(chunkSize, left);
+      out.push(encoded.subarray(p, p + header + take));
+      p += header + take;
+      left -= take;
+      header = basic + ext;
+    } while (left > 0);
+    return out;
+  }
+
+  it('decodes every message when the chunks of several chunk streams are interleaved at random', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 3, max: 400 }), { minLength: 2, maxLength: 5 }),
+        fc.array(fc.record({ length: fc.nat({ max: 1500 }), ts: fc.nat({ max: 0xffffffff }) }), {
+          minLength: 5,
+          maxLength: 5,
+        }),
+        fc.integer({ min: 16, max: 600 }),
+        fc.array(fc.nat(), { minLength: 200, maxLength: 200 }),
+        (csids, specs, chunkSize, picks) => {
+          const queues = csids.map((csid, i) => {
+            const spec = specs[i]!;
+            const payload = Uint8Array.from({ length: spec.length }, (_, k) => (k * 7 + i) & 0xff);
+            const msg = { typeId: 9, timestampMs: spec.ts, messageStreamId: i, payload };
+            const enc = encodeMessageChunks(msg, { chunkSize, chunkStreamId: csid });
+            return {
+              msg: { ...msg, chunkStreamId: csid },
+              chunks: chunksOf(enc, spec.length, chunkSize, csid, spec.ts >= 0xffffff),
+            };
+          });
+          const d = new ChunkDecoder();
+          d.chunkSize = chunkSize;
+          const got: RawMessage[] = [];
+          let pick = 0;
+          while (queues.some((q) => q.chunks.length > 0)) {
+            const live = queues.filter((q) => q.chunks.length > 0);
+            const q = live[(picks[pick++ % picks.length] ?? 0) % live.length]!;
+            got.push(...d.push(q.chunks.shift()!));
+          }
+          expect(d.error).toBeUndefined();
+          const byCsid = (a: { chunkStreamId: number }, b: { chunkStreamId: number }) =>
+            a.chunkStreamId - b.chunkStreamId;
+          expect(got.map(plain).sort(byCsid)).toEqual(queues.map((q) => plain(q.msg)).sort(byCsid));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
