@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { H264NalType, H265NalType, splitAnnexB, splitLengthPrefixed } from '@livego/codecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pid, StreamType, TS_PACKET_SIZE, TsMuxer, type TsPcrEvent } from '../src/index.js';
-import { walkFlv } from './flv-walker.js';
+import { walkFlv } from './flv-input.js';
 import {
   concat,
   demuxAll,

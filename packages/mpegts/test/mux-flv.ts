@@ -1,5 +1,5 @@
 import { type AudioTrackConfig, TsMuxer, type VideoTrackConfig } from '../src/index.js';
-import type { FlvTag } from './flv-walker.js';
+import type { FlvTag } from './flv-input.js';
 import { concat } from './helpers.js';
 
 export interface MuxResult {
