@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { Hub } from '@livego/hub';
 import { ApiHandler } from './api.js';
 import { type AppConfig, defaultConfig, parseListenAddress, type ServerConfig } from './config.js';
@@ -12,6 +12,7 @@ import type { ServerContext, SessionInfo } from './context.js';
 import { HttpFlvHandler } from './http-flv.js';
 import { type KeyStore, MemoryKeyStore } from './keys.js';
 import { createLogger, type Logger } from './logger.js';
+import { RtmpConnection } from './rtmp.js';
 
 export interface CreateServerOptions {
   /** Channel key storage (default: in memory). */
@@ -36,7 +37,7 @@ export interface LivegoServer {
   address(): ServerAddresses;
 }
 
-type Listener = { name: keyof ServerAddresses; server: HttpServer | import('node:net').Server; addr: string };
+type Listener = { name: keyof ServerAddresses; server: HttpServer | NetServer; addr: string };
 
 export function createServer(
   config: Partial<ServerConfig> = {},
@@ -60,6 +61,15 @@ export function createServer(
   };
 
   const listeners: Listener[] = [];
+  const rtmpConnections = new Set<RtmpConnection>();
+  if (cfg.rtmpAddr !== '') {
+    const server = createNetServer((socket) => {
+      const conn = new RtmpConnection(ctx, socket);
+      rtmpConnections.add(conn);
+      socket.on('close', () => rtmpConnections.delete(conn));
+    });
+    listeners.push({ name: 'rtmp', server, addr: cfg.rtmpAddr });
+  }
   const flv = new HttpFlvHandler(ctx);
   const api = new ApiHandler(ctx);
   if (cfg.httpflvAddr !== '') {
@@ -109,6 +119,7 @@ export function createServer(
     async stop(graceMs = 2000) {
       hub.close();
       flv.close();
+      for (const c of rtmpConnections) c.destroy('server stopping');
       await closeAll(listeners, graceMs);
       await keys.close();
       logger.info('stopped');

@@ -69,3 +69,43 @@ export async function waitFor(cond: () => boolean, timeoutMs = 10_000, what = 'c
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Starts a program and returns it with a promise of its end (for players that run alongside). */
+export function start(
+  cmd: string,
+  args: string[],
+  timeoutMs = 60_000,
+): { child: ChildProcess; done: Promise<RunResult> } {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr!.on('data', (d) => {
+    stderr += d;
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const done = new Promise<RunResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      children.delete(child);
+      resolve({ code, stdout, stderr });
+    });
+  });
+  return { child, done };
+}
+
+export async function channelKey(
+  server: import('../src/index.js').LivegoServer,
+  room: string,
+): Promise<string> {
+  const res = await fetch(url(server, 'api', `/control/get?room=${encodeURIComponent(room)}`));
+  return (await res.json()).data as string;
+}
+
+export function rtmpUrl(server: import('../src/index.js').LivegoServer, path: string): string {
+  return `rtmp://127.0.0.1:${server.address().rtmp!.port}${path}`;
+}

@@ -1,0 +1,310 @@
+/**
+ * The RTMP listener's socket glue: one ServerSession (sans-I/O) per connection, driven by socket
+ * bytes. Publishers feed the hub; players subscribe to it and get pre-encoded chunks through a Pump.
+ * livego.md §3: keys authenticate publishers, players use the room name.
+ */
+import type { Socket } from 'node:net';
+import type { Hub, MediaPacket, OutputForm, Publisher, Subscriber } from '@livego/hub';
+import { HubError } from '@livego/hub';
+import {
+  ChunkStreamId,
+  encodeMessageChunks,
+  MessageType,
+  type PlayRequest,
+  type PublishRequest,
+  type ServerEvent,
+  ServerSession,
+} from '@livego/rtmp-protocol';
+import type { ServerContext } from './context.js';
+import { redactKey } from './keys.js';
+import type { Logger } from './logger.js';
+import { Pump } from './pump.js';
+
+/** Our outgoing chunk size: large chunks mean fewer headers per video frame. */
+export const RTMP_OUT_CHUNK_SIZE = 4096;
+const HIGH_WATER_BYTES = 512 * 1024;
+
+const TYPE = { audio: MessageType.Audio, video: MessageType.Video, data: MessageType.DataAmf0 } as const;
+const CSID = { audio: ChunkStreamId.Audio, video: ChunkStreamId.Video, data: ChunkStreamId.Data } as const;
+const forms = new Map<string, OutputForm>();
+
+/** The shared RTMP output form for a chunk size and message stream id (viewers differ in little else). */
+export function rtmpForm(chunkSize: number, streamId: number): OutputForm {
+  const id = `rtmp:${chunkSize}:${streamId}`;
+  let form = forms.get(id);
+  if (form === undefined) {
+    form = {
+      id,
+      encode: (p: MediaPacket) =>
+        encodeMessageChunks(
+          { typeId: TYPE[p.kind], timestampMs: p.timestampMs, messageStreamId: streamId, payload: p.payload },
+          { chunkSize, chunkStreamId: CSID[p.kind] },
+        ),
+    };
+    forms.set(id, form);
+  }
+  return form;
+}
+
+interface Playing {
+  sub: Subscriber;
+  pump: Pump;
+  waitTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+export class RtmpConnection {
+  private readonly ctx: ServerContext;
+  private readonly socket: Socket;
+  private readonly session = new ServerSession({ chunkSize: RTMP_OUT_CHUNK_SIZE });
+  private readonly log: Logger;
+  readonly id: string;
+  private readonly publishers = new Map<number, Publisher>();
+  private readonly players = new Map<number, Playing>();
+  private closed = false;
+
+  constructor(ctx: ServerContext, socket: Socket) {
+    this.ctx = ctx;
+    this.socket = socket;
+    this.id = ctx.nextId('rtmp');
+    this.log = ctx.logger.child({ session: this.id });
+    socket.setNoDelay(true);
+    // Until it plays, a peer must keep talking; players are watched by the write timeout instead.
+    socket.setTimeout(ctx.config.readTimeoutSec * 1000, () => {
+      if (this.players.size === 0) this.destroy(`no data for ${ctx.config.readTimeoutSec} s`);
+    });
+    socket.on('data', (buf: Buffer) => this.onData(buf));
+    socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
+    socket.on('close', () => this.cleanup());
+    this.log.debug({ remote: socket.remoteAddress }, 'rtmp connection');
+  }
+
+  private get hub(): Hub {
+    return this.ctx.hub;
+  }
+
+  private onData(buf: Buffer): void {
+    const events = this.session.receive(buf, Date.now());
+    for (const e of events) this.onEvent(e);
+    this.flush();
+  }
+
+  private onEvent(e: ServerEvent): void {
+    switch (e.type) {
+      case 'audio':
+      case 'video':
+      case 'data': {
+        const pub = this.publishers.get(e.streamId);
+        if (pub === undefined) return;
+        // A small message viewed inside a large socket buffer would pin that buffer in the cache.
+        const payload =
+          e.payload.byteLength * 4 < e.payload.buffer.byteLength ? e.payload.slice() : e.payload;
+        const r = pub.write(e.type, e.timestampMs, payload);
+        if (r.error !== undefined) this.log.warn({ err: String(r.error) }, 'dropped a corrupt media message');
+        return;
+      }
+      case 'connect':
+        this.log.info({ app: e.app, tcUrl: e.tcUrl, flashVer: e.flashVer }, 'connect');
+        return;
+      case 'publish':
+        this.onPublish(e).catch((err) => this.destroy(`publish failed: ${(err as Error).message}`));
+        return;
+      case 'play':
+        this.onPlay(e);
+        return;
+      case 'unpublish':
+        this.publishers.get(e.streamId)?.close();
+        this.publishers.delete(e.streamId);
+        return;
+      case 'stop':
+        this.stopPlaying(e.streamId);
+        return;
+      case 'dropped':
+        this.log.warn({ err: e.error.message }, 'dropped a corrupt message');
+        return;
+      case 'error':
+        this.destroy(e.error.message);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private async onPublish(req: PublishRequest): Promise<void> {
+    const app = this.ctx.app(req.app);
+    if (app === undefined) {
+      this.session.rejectPublish(req.requestId, `application ${req.app} is not configured`);
+      this.flush();
+      return;
+    }
+    let room: string | undefined = req.streamName;
+    if (!this.ctx.config.rtmpNoauth) {
+      try {
+        room = await this.ctx.keys.roomForKey(req.streamName);
+      } catch (err) {
+        // Fail closed: without the key store nobody publishes.
+        this.log.error({ err: (err as Error).message }, 'channel key lookup failed');
+        room = undefined;
+      }
+      if (this.closed) return;
+      if (room === undefined) {
+        this.log.warn(
+          { app: req.app, key: redactKey(req.streamName) },
+          'publish refused: unknown channel key',
+        );
+        this.session.rejectPublish(req.requestId, 'Invalid channel key.');
+        this.flush();
+        return;
+      }
+    }
+    let pub: Publisher;
+    try {
+      pub = this.hub.publish(
+        req.app,
+        room,
+        { id: this.id, kind: 'rtmp', nowMs: Date.now() },
+        {
+          onEnd: (reason) => {
+            this.log.info({ reason }, 'publisher ended by the hub');
+            this.destroy(`publisher ended: ${reason}`);
+          },
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof HubError)) throw err;
+      this.session.rejectPublish(req.requestId, err.message);
+      this.flush();
+      return;
+    }
+    this.publishers.set(req.streamId, pub);
+    this.ctx.sessions.set(this.id, {
+      id: this.id,
+      kind: 'rtmp',
+      url: `${req.tcUrl}/${room}`,
+      streamId: req.streamId,
+      remoteAddress: this.socket.remoteAddress,
+    });
+    this.session.acceptPublish(req.requestId);
+    this.flush();
+    this.log.info({ stream: `${req.app}/${room}` }, 'publishing');
+  }
+
+  private onPlay(req: PlayRequest): void {
+    const app = this.ctx.app(req.app);
+    if (app === undefined) {
+      this.session.rejectPlay(req.requestId, `application ${req.app} is not configured`);
+      return;
+    }
+    this.stopPlaying(req.streamId);
+    this.session.acceptPlay(req.requestId);
+    this.flush(); // the play replies go out before any media
+    const streamId = req.streamId;
+    const subId = `${this.id}/${streamId}`;
+    let playing: Playing | undefined;
+    const sub = this.hub.subscribe(
+      req.app,
+      req.streamName,
+      { id: subId, kind: 'rtmp' },
+      {
+        form: rtmpForm(this.session.chunkSize, streamId),
+        onData: () => playing?.pump.schedule(),
+        onPublish: () => {
+          if (playing === undefined) return;
+          this.clearWait(playing);
+          this.session.publishNotify(streamId);
+          this.flush();
+        },
+        onUnpublish: () => {
+          playing?.pump.whenIdle(() => {
+            this.session.streamEof(streamId);
+            this.session.unpublishNotify(streamId);
+            this.flush();
+            if (playing !== undefined) this.armWait(playing, streamId);
+          });
+        },
+        onEnd: (reason) => this.destroy(`player removed: ${reason}`),
+      },
+    );
+    const pump = new Pump(
+      sub,
+      {
+        write: (chunks, done) => this.write(chunks, done),
+        destroy: (reason) => this.destroy(reason),
+      },
+      { highWaterBytes: HIGH_WATER_BYTES, writeTimeoutMs: this.ctx.config.writeTimeoutSec * 1000 },
+    );
+    playing = { sub, pump, waitTimer: undefined };
+    this.players.set(streamId, playing);
+    this.ctx.sessions.set(subId, {
+      id: subId,
+      kind: 'rtmp',
+      url: `${req.tcUrl}/${req.streamName}`,
+      streamId,
+      remoteAddress: this.socket.remoteAddress,
+    });
+    if (this.hub.stream(req.app, req.streamName)?.publisher === undefined) this.armWait(playing, streamId);
+    this.log.info({ stream: `${req.app}/${req.streamName}` }, 'playing');
+    pump.schedule();
+  }
+
+  /** A player without a publisher is closed after playerWaitSec (livego waits forever). */
+  private armWait(p: Playing, streamId: number): void {
+    this.clearWait(p);
+    p.waitTimer = setTimeout(() => {
+      this.session.sendStatus(streamId, {
+        level: 'error',
+        code: 'NetStream.Play.StreamNotFound',
+        description: 'No publisher.',
+      });
+      this.flush();
+      this.destroy('no publisher');
+    }, this.ctx.config.playerWaitSec * 1000);
+    p.waitTimer.unref();
+  }
+
+  private clearWait(p: Playing): void {
+    if (p.waitTimer !== undefined) clearTimeout(p.waitTimer);
+    p.waitTimer = undefined;
+  }
+
+  private stopPlaying(streamId: number): void {
+    const p = this.players.get(streamId);
+    if (p === undefined) return;
+    this.clearWait(p);
+    p.pump.stop();
+    p.sub.close();
+    this.players.delete(streamId);
+    this.ctx.sessions.delete(p.sub.id);
+  }
+
+  private write(chunks: Uint8Array[], done?: () => void): void {
+    if (this.closed || this.socket.destroyed) return;
+    const last = chunks.length - 1;
+    this.socket.cork();
+    for (let i = 0; i < last; i++) this.socket.write(chunks[i]!);
+    this.socket.write(chunks[last]!, done === undefined ? undefined : () => done());
+    this.socket.uncork();
+  }
+
+  private flush(): void {
+    const out = this.session.takeOutput();
+    if (out.length > 0) this.write(out);
+  }
+
+  destroy(reason: string): void {
+    if (this.closed) return;
+    this.log.info({ reason }, 'closing rtmp connection');
+    this.cleanup();
+    this.socket.destroy();
+  }
+
+  private cleanup(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.session.close();
+    for (const pub of this.publishers.values()) pub.close();
+    this.publishers.clear();
+    for (const id of [...this.players.keys()]) this.stopPlaying(id);
+    this.ctx.sessions.delete(this.id);
+    this.log.debug('rtmp connection closed');
+  }
+}

@@ -1,0 +1,120 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LivegoServer } from '../src/index.js';
+import { channelKey, killAll, rtmpUrl, run, start, startServer, url, waitFor } from './helpers.js';
+import { makeFlv, probeFrames, type TestMedia } from './media.js';
+
+let server: LivegoServer;
+let media: TestMedia;
+
+beforeAll(async () => {
+  media = await makeFlv(3);
+  server = await startServer({ playerWaitSec: 20 });
+});
+afterAll(async () => {
+  killAll();
+  await server?.stop(500);
+  media?.cleanup();
+});
+
+const publishArgs = (target: string, realtime = false) => [
+  '-v',
+  'error',
+  ...(realtime ? ['-re'] : []),
+  '-i',
+  media.file,
+  '-c',
+  'copy',
+  '-f',
+  'flv',
+  target,
+];
+
+describe('RTMP publish and play with ffmpeg', () => {
+  it('a player that connects before the publisher gets every frame, and ends with the publisher', async () => {
+    const key = await channelKey(server, 'movie');
+    const player = probeFrames(rtmpUrl(server, '/live/movie'));
+    await waitFor(
+      () => (server.hub.stream('live', 'movie')?.subscribers.size ?? 0) === 1,
+      10_000,
+      'the player',
+    );
+    const pub = await run('ffmpeg', publishArgs(rtmpUrl(server, `/live/${key}`)));
+    expect(pub.stderr).toBe('');
+    expect(pub.code).toBe(0);
+    const counts = await player;
+    expect(counts.video).toBe(media.videoFrames);
+    expect([counts.width, counts.height]).toEqual([320, 240]);
+    expect(media.audioFrames - counts.audio).toBeLessThanOrEqual(1); // audio before the first keyframe
+    await waitFor(() => server.hub.stream('live', 'movie') === undefined, 5000, 'the stream to go');
+  });
+
+  it('plays to RTMP, HTTP-FLV and rtmpdump viewers of one live stream at once', async () => {
+    const key = await channelKey(server, 'multi');
+    const pub = start('ffmpeg', publishArgs(rtmpUrl(server, `/live/${key}`), true));
+    await waitFor(() => server.hub.stream('live', 'multi')?.publisher !== undefined, 10_000, 'the publisher');
+    const dumpFile = join(media.dir, 'rtmpdump.flv');
+    const viewers = await Promise.all([
+      probeFrames(rtmpUrl(server, '/live/multi')),
+      probeFrames(url(server, 'httpflv', '/live/multi.flv')),
+      run('rtmpdump', ['-q', '-r', rtmpUrl(server, '/live/multi'), '-o', dumpFile, '--live']).then(() =>
+        probeFrames(dumpFile),
+      ),
+    ]);
+    expect((await pub.done).code).toBe(0);
+    for (const v of viewers) {
+      // Late joiners start at the cached keyframe (keyframes every second of 3).
+      expect(v.video).toBeGreaterThanOrEqual(media.videoFrames - 2 * 25);
+      expect(v.video).toBeLessThanOrEqual(media.videoFrames);
+      expect(v.video % 25).toBe(media.videoFrames % 25);
+      expect([v.width, v.height]).toEqual([320, 240]);
+    }
+  });
+
+  it('refuses a bad key while a good stream goes on', async () => {
+    const key = await channelKey(server, 'good');
+    const pub = start('ffmpeg', publishArgs(rtmpUrl(server, `/live/${key}`), true));
+    await waitFor(() => server.hub.stream('live', 'good')?.publisher !== undefined, 10_000, 'the publisher');
+    const viewer = probeFrames(url(server, 'httpflv', '/live/good.flv'));
+    const bad = await run('ffmpeg', publishArgs(rtmpUrl(server, '/live/not-a-key')));
+    expect(bad.code).not.toBe(0);
+    expect(server.hub.stream('live', 'not-a-key')).toBeUndefined();
+    const rooms = await run('ffmpeg', publishArgs(rtmpUrl(server, '/live/good'))); // the room name is not a key
+    expect(rooms.code).not.toBe(0);
+    expect((await pub.done).code).toBe(0);
+    const counts = await viewer;
+    expect(counts.video).toBeGreaterThanOrEqual(media.videoFrames - 2 * 25);
+  });
+
+  it('a second publisher takes over and a viewer that stayed connected keeps decoding', async () => {
+    const key = await channelKey(server, 'takeover');
+    const target = rtmpUrl(server, `/live/${key}`);
+    const first = start('ffmpeg', publishArgs(target, true));
+    await waitFor(
+      () => server.hub.stream('live', 'takeover')?.publisher !== undefined,
+      10_000,
+      'the publisher',
+    );
+    const viewer = start('ffmpeg', [
+      '-v',
+      'error',
+      '-i',
+      rtmpUrl(server, '/live/takeover'),
+      '-f',
+      'framemd5',
+      '-',
+    ]);
+    await new Promise((r) => setTimeout(r, 1000));
+    const second = start('ffmpeg', publishArgs(target, true));
+    const firstResult = await first.done;
+    expect(firstResult.code).not.toBe(0); // its connection was closed by the takeover
+    expect((await second.done).code).toBe(0);
+    const out = await viewer.done;
+    expect(out.code).toBe(0);
+    const frames = out.stdout.split('\n').filter((l) => /^0,/.test(l));
+    // About 1 s of the first publisher and all 3 s of the second.
+    expect(frames.length).toBeGreaterThanOrEqual(media.videoFrames);
+    const pts = frames.map((l) => Number(l.split(',')[2]));
+    for (let i = 1; i < pts.length; i++) expect(pts[i]!).toBeGreaterThan(pts[i - 1]!);
+  });
+});
