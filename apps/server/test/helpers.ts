@@ -103,7 +103,7 @@ export async function channelKey(
   room: string,
 ): Promise<string> {
   const res = await fetch(url(server, 'api', `/control/get?room=${encodeURIComponent(room)}`));
-  return (await res.json()).data as string;
+  return ((await res.json()) as { data: string }).data;
 }
 
 export function rtmpUrl(server: import('../src/index.js').LivegoServer, path: string): string {
