@@ -132,6 +132,61 @@ describe('ServerSession + ClientSession, publish', () => {
   });
 });
 
+describe('ServerSession + ClientSession, random media and read boundaries', () => {
+  it('delivers random media sequences intact whatever the chunk size and however TCP splits the bytes', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 70000 }),
+        fc.array(
+          fc.record({
+            kind: fc.constantFrom('audio' as const, 'video' as const),
+            timestampMs: fc.nat({ max: 0xffffffff }),
+            payload: fc.uint8Array({ maxLength: 3000 }),
+          }),
+          { minLength: 1, maxLength: 12 },
+        ),
+        fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 10 }),
+        (chunkSize, media, cuts) => {
+          const server = new ServerSession();
+          const client = new ClientSession({ url: 'rtmp://h/live/s', mode: 'publish', chunkSize });
+          const serverEvents: ServerEvent[] = [];
+          const clientEvents: ClientEvent[] = [];
+          client.start();
+          pump(server, client, serverEvents, clientEvents);
+          const publish = serverEvents.find((e) => e.type === 'publish');
+          if (publish?.type !== 'publish') throw new Error('no publish');
+          server.acceptPublish(publish.requestId);
+          pump(server, client, serverEvents, clientEvents);
+          for (const m of media) {
+            if (m.kind === 'audio') client.publishAudio(m.timestampMs, m.payload);
+            else client.publishVideo(m.timestampMs, m.payload);
+          }
+          const bytes = concat(client.takeOutput());
+          const got: ServerEvent[] = [];
+          let pos = 0;
+          let i = 0;
+          while (pos < bytes.length) {
+            const end = Math.min(bytes.length, pos + cuts[i++ % cuts.length]!);
+            got.push(...server.receive(bytes.subarray(pos, end)));
+            pos = end;
+          }
+          expect(got.filter((e) => e.type === 'error')).toEqual([]);
+          expect(
+            got
+              .filter((e) => e.type === 'audio' || e.type === 'video')
+              .map((e) =>
+                e.type === 'audio' || e.type === 'video'
+                  ? [e.type, e.timestampMs, Buffer.from(e.payload).toString('hex')]
+                  : [],
+              ),
+          ).toEqual(media.map((m) => [m.kind, m.timestampMs, Buffer.from(m.payload).toString('hex')]));
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
+
 describe('ServerSession replies, message by message', () => {
   function handshaken() {
     const server = new ServerSession({ handshake: { complex: false } });
