@@ -177,6 +177,14 @@ function rbspOf(nal: Uint8Array, want: number, code: CodecErrorCode, what: strin
       field: 'nal_unit_type',
     });
   }
+  const layerId = ((unit[0]! & 1) << 5) | (unit[1]! >>> 3);
+  if (layerId !== 0) {
+    // Layered (MV-HEVC/SHVC) parameter sets use a different syntax (F.7.3.2.2.1).
+    throw new CodecError('CODEC_UNSUPPORTED', `H.265 ${what} with nuh_layer_id ${layerId} is not supported`, {
+      offset: 0,
+      field: 'nuh_layer_id',
+    });
+  }
   return new BitReader(removeEmulationPrevention(unit.subarray(2)));
 }
 

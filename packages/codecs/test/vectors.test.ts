@@ -93,6 +93,18 @@ describe('hand-built H.265 parameter sets', () => {
     expect(h265CodecString(sps.profileTierLevel)).toBe('hvc1.2.4.H153.B0');
   });
 
+  it('refuses layered (nuh_layer_id > 0) and mistyped parameter sets', () => {
+    const sps = handBuiltH265Sps().slice();
+    sps[1] = 0x09; // nuh_layer_id 1
+    expect(() => parseH265Sps(sps)).toThrow(expect.objectContaining({ code: 'CODEC_UNSUPPORTED' }));
+    expect(() => parseH265Sps(handBuiltH265Pps())).toThrow(
+      expect.objectContaining({ code: 'CODEC_BAD_SPS' }),
+    );
+    expect(() => parseH264Sps(Uint8Array.of(0x68, 1, 2, 3))).toThrow(
+      expect.objectContaining({ code: 'CODEC_BAD_SPS' }),
+    );
+  });
+
   it('reads the VPS profile and the PPS wavefront flag', () => {
     expect(parseH265Vps(handBuiltH265Vps())).toMatchObject({ maxSubLayers: 1, temporalIdNesting: true });
     expect(parseH265Pps(handBuiltH265Pps())).toEqual({
