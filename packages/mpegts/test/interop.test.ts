@@ -1,10 +1,10 @@
 // Interop with real peers: ffmpeg makes the input at test time, TsMuxer muxes it, ffprobe/ffmpeg must
 // read the result without a single warning, and our TsDemuxer checks what players rely on.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { H264NalType, H265NalType, splitAnnexB, splitLengthPrefixed } from '@livego/codecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Pid, StreamType, TS_PACKET_SIZE, TsMuxer, type TsPcrEvent } from '../src/index.js';
+import { Pid, StreamType, TS_PACKET_SIZE, TsMuxer, type TsPcrEvent, wrap33 } from '../src/index.js';
 import { walkFlv } from './flv-input.js';
 import {
   concat,
@@ -222,8 +222,8 @@ function checkOutput(
       const pes = vpes[i]!;
       const input = r.video[i]!;
       expect(pes.streamType).toBe(h264 ? StreamType.H264 : StreamType.H265);
-      expect(pes.dts90k).toBe(input.dtsMs * 90);
-      expect(pes.pts90k).toBe(input.ptsMs * 90);
+      expect(pes.dts90k).toBe(wrap33(input.dtsMs * 90));
+      expect(pes.pts90k).toBe(wrap33(input.ptsMs * 90));
       if (i > 0) expect(diff33(vpes[i - 1]!.dts90k!, pes.dts90k!)).toBeGreaterThan(0);
       expect(pes.randomAccess).toBe(input.keyframe);
       const nals = splitAnnexB(pes.data);
@@ -254,7 +254,7 @@ function checkOutput(
     for (let i = 0; i < apes.length; i++) {
       const pes = apes[i]!;
       const input = r.audio[i]!;
-      expect(pes.pts90k).toBe(input.ptsMs * 90);
+      expect(pes.pts90k).toBe(wrap33(input.ptsMs * 90));
       expect(pes.dts90k).toBe(pes.pts90k);
       if (c.audio === 'aac') {
         expect(pes.streamType).toBe(StreamType.AAC_ADTS);
@@ -301,6 +301,24 @@ describe('TsMuxer output read by ffprobe, ffmpeg and TsDemuxer', () => {
           [1, StreamType.MPEG2_AUDIO],
         ]);
       }
+    });
+  }
+
+  // The same B-frame input shifted so that, mid-file, the 33-bit PTS wraps (~26.5 h) or the RTMP
+  // 32-bit millisecond timestamps wrap (~49.7 days).
+  for (const [what, offsetMs] of [
+    ['the 33-bit PTS/DTS/PCR wrap', Math.floor(2 ** 33 / 90) - 1000],
+    ['the 2^32 ms RTMP timestamp wrap', 2 ** 32 - 1000],
+  ] as const) {
+    it(`muxes across ${what} without a warning from ffprobe or ffmpeg`, () => {
+      const flv = join(tmp.dir, 'wrap.flv');
+      if (!existsSync(flv)) ffmpeg([...flvCases[0]!.args, '-f', 'flv', flv]);
+      const r = muxFlvTags(walkFlv(readBytes(flv)), 500, offsetMs);
+      checkOutput(`wrap_${offsetMs}`, r, flvCases[0]!);
+      const first = r.video[0]!.dtsMs;
+      const last = r.video.at(-1)!.dtsMs;
+      const wrapMs = what.startsWith('the 33') ? 2 ** 33 / 90 : 2 ** 32;
+      expect(first < wrapMs && last > wrapMs).toBe(true);
     });
   }
 

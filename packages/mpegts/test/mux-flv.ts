@@ -17,7 +17,9 @@ export interface MuxResult {
  * Feeds FLV tags to a TsMuxer as an RTMP publisher's messages would arrive, cutting a "segment" (tables
  * again) at the first key frame after `segmentMs`, as the HLS segmenter does.
  */
-export function muxFlvTags(tags: FlvTag[], segmentMs = 500): MuxResult {
+export function muxFlvTags(tags: FlvTag[], segmentMs = 500, offsetMs = 0): MuxResult {
+  // RTMP timestamps are unsigned 32-bit: shifted ones wrap. `video`/`audio` record the unwrapped values.
+  const rtmp = (ms: number): number => (ms + offsetMs) % 2 ** 32;
   let video: VideoTrackConfig | undefined;
   let audio: AudioTrackConfig | undefined;
   for (const t of tags) {
@@ -55,15 +57,15 @@ export function muxFlvTags(tags: FlvTag[], segmentMs = 500): MuxResult {
       }
       push(
         muxer.writeVideo({
-          dtsMs: t.timestampMs,
+          dtsMs: rtmp(t.timestampMs),
           compositionTimeMs: t.compositionTimeMs,
           keyframe: t.keyframe,
           data: t.data,
         }),
       );
       r.video.push({
-        dtsMs: t.timestampMs,
-        ptsMs: t.timestampMs + t.compositionTimeMs,
+        dtsMs: t.timestampMs + offsetMs,
+        ptsMs: t.timestampMs + offsetMs + t.compositionTimeMs,
         keyframe: t.keyframe,
         data: t.data,
       });
@@ -78,8 +80,8 @@ export function muxFlvTags(tags: FlvTag[], segmentMs = 500): MuxResult {
         r.segmentStarts.push(size);
         push(muxer.writeTables());
       }
-      push(muxer.writeAudio({ ptsMs: t.timestampMs, data: t.data }));
-      r.audio.push({ ptsMs: t.timestampMs, data: t.data });
+      push(muxer.writeAudio({ ptsMs: rtmp(t.timestampMs), data: t.data }));
+      r.audio.push({ ptsMs: t.timestampMs + offsetMs, data: t.data });
       r.audioFrames++;
     }
   }
