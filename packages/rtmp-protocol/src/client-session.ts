@@ -29,6 +29,8 @@ export interface ClientSessionOptions extends SessionOptions {
   publishType?: 'live' | 'record' | 'append';
   /** Default 'FMLE/3.0 (compatible; livego)' for publishing, 'LNX 9,0,124,2' for playing. */
   flashVer?: string;
+  /** Enhanced RTMP: codecs to announce in `connect` (`fourCcList`, e.g. ['hvc1', 'av01']). */
+  fourCcList?: string[];
   /** Play buffer announced with SetBufferLength. Default 3000 ms. */
   bufferLengthMs?: number;
   handshake?: HandshakeOptions;
@@ -115,6 +117,7 @@ export class ClientSession extends SessionBase<ClientEvent> {
       flashVer: this.options.flashVer ?? (publish ? 'FMLE/3.0 (compatible; livego)' : 'LNX 9,0,124,2'),
       tcUrl: this.url.tcUrl,
     };
+    if (this.options.fourCcList !== undefined) obj.fourCcList = [...this.options.fourCcList];
     if (!publish) {
       Object.assign(obj, {
         fpad: false,

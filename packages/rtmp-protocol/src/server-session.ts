@@ -24,6 +24,8 @@ export interface ConnectEvent {
   tcUrl: string;
   flashVer: string;
   objectEncoding: number;
+  /** Enhanced RTMP: the codecs the client announced (`fourCcList`, e.g. ['hvc1', 'av01']); [] if none. */
+  fourCcList: string[];
   /** The whole command object of `connect`. */
   commandObject: AmfValue;
 }
@@ -380,6 +382,9 @@ export class ServerSession extends SessionBase<ServerEvent> {
       tcUrl: this.tcUrl,
       flashVer: str(obj.flashVer),
       objectEncoding: this.objectEncoding,
+      fourCcList: Array.isArray(obj.fourCcList)
+        ? obj.fourCcList.filter((v): v is string => typeof v === 'string')
+        : [],
       commandObject: c.commandObject,
     });
     this.sendWindowAckSize(this.announcedWindow);

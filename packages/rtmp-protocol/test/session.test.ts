@@ -53,7 +53,7 @@ describe('ServerSession + ClientSession, publish', () => {
   it('connects, creates a stream and waits for the app before answering publish', () => {
     const { server, client, serverEvents, clientEvents } = connectPair('publish');
     const connect = serverEvents.find((e) => e.type === 'connect');
-    expect(connect).toMatchObject({ app: 'live', tcUrl: 'rtmp://127.0.0.1/live' });
+    expect(connect).toMatchObject({ app: 'live', tcUrl: 'rtmp://127.0.0.1/live', fourCcList: [] });
     expect(clientEvents.map((e) => e.type)).toEqual(['handshake', 'connected', 'streamCreated']);
     const publish = serverEvents.find((e) => e.type === 'publish');
     expect(publish).toMatchObject({
@@ -129,6 +129,21 @@ describe('ServerSession + ClientSession, publish', () => {
     client.stop();
     pump(server, client, serverEvents, clientEvents);
     expect(serverEvents.at(-1)).toEqual({ type: 'unpublish', streamId: publish.streamId, streamName: 'cam' });
+  });
+});
+
+describe('Enhanced RTMP connect', () => {
+  it('passes the fourCcList a client announces to the server application', () => {
+    const server = new ServerSession();
+    const client = new ClientSession({
+      url: 'rtmp://h/live/s',
+      mode: 'publish',
+      fourCcList: ['hvc1', 'av01'],
+    });
+    const serverEvents: ServerEvent[] = [];
+    client.start();
+    pump(server, client, serverEvents, []);
+    expect(serverEvents.find((e) => e.type === 'connect')).toMatchObject({ fourCcList: ['hvc1', 'av01'] });
   });
 });
 
