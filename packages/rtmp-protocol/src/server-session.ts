@@ -65,7 +65,7 @@ export type ServerEvent =
   | ConnectEvent
   | PublishRequest
   | PlayRequest
-  /** The publisher of a stream stopped (deleteStream / closeStream / FCUnpublish). */
+  /** The publisher of a stream stopped (deleteStream / closeStream), also before its publish was answered. */
   | { type: 'unpublish'; streamId: number; streamName: string }
   /** A player stopped (deleteStream / closeStream). */
   | { type: 'stop'; streamId: number; streamName: string }
