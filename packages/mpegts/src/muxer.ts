@@ -80,6 +80,11 @@ export interface AudioFrame {
 /** PCR-only packets are inserted on the PCR PID when this much time passed since the last PCR (50 ms). */
 const PCR_REFRESH_90K = 0.05 * PTS_HZ;
 const START_CODE = new Uint8Array([0, 0, 0, 1]);
+const PAT_SECTION = /* @__PURE__ */ buildPatSection({
+  transportStreamId: 1,
+  version: 0,
+  programs: [{ programNumber: 1, pmtPid: Pid.PMT }],
+});
 const H264_AUD = new Uint8Array([0, 0, 0, 1, 0x09, 0xf0]); // primary_pic_type 7: any slice type
 const H265_AUD = new Uint8Array([0, 0, 0, 1, 0x46, 0x01, 0x50]); // type 35, pic_type 2: any slice type
 
@@ -121,6 +126,8 @@ export class TsMuxer {
   private ccAudio = 0;
   private pmtVersion = 0;
   private tablesDue = true;
+  /** The current PMT section, rebuilt after a track change. */
+  private pmtSection: Uint8Array | undefined;
   /** Last PCR written, on the unwrapped 90 kHz timeline; -Infinity before the first. */
   private lastPcr90k = Number.NEGATIVE_INFINITY;
 
@@ -176,26 +183,8 @@ export class TsMuxer {
 
   /** PAT and PMT packets (call at the start of every segment). Continuity counters continue. */
   writeTables(): Uint8Array {
-    const pat = buildPatSection({
-      transportStreamId: 1,
-      version: 0,
-      programs: [{ programNumber: 1, pmtPid: Pid.PMT }],
-    });
-    const pmt = buildPmtSection({
-      programNumber: 1,
-      version: this.pmtVersion,
-      pcrPid: this.pcrPid,
-      streams: this.streams,
-    });
-    const patCount = sectionPacketCount(pat.length);
-    const pmtCount = sectionPacketCount(pmt.length);
-    const out = new Uint8Array((patCount + pmtCount) * TS_PACKET_SIZE);
-    let pos = writeSectionPackets(out, 0, Pid.PAT, this.ccPat, pat);
-    writeSectionPackets(out, pos, Pid.PMT, this.ccPmt, pmt);
-    pos += pmtCount * TS_PACKET_SIZE;
-    this.ccPat = (this.ccPat + patCount) & 0x0f;
-    this.ccPmt = (this.ccPmt + pmtCount) & 0x0f;
-    this.tablesDue = false;
+    const out = new Uint8Array(this.tablesSize());
+    this.writeTablesAt(out, 0);
     return out;
   }
 
@@ -277,7 +266,32 @@ export class TsMuxer {
 
   private tablesChanged(): void {
     this.pmtVersion = (this.pmtVersion + 1) & 0x1f;
+    this.pmtSection = undefined;
     this.tablesDue = true;
+  }
+
+  private pmt(): Uint8Array {
+    this.pmtSection ??= buildPmtSection({
+      programNumber: 1,
+      version: this.pmtVersion,
+      pcrPid: this.pcrPid,
+      streams: this.streams,
+    });
+    return this.pmtSection;
+  }
+
+  private tablesSize(): number {
+    return (sectionPacketCount(PAT_SECTION.length) + sectionPacketCount(this.pmt().length)) * TS_PACKET_SIZE;
+  }
+
+  private writeTablesAt(out: Uint8Array, pos: number): number {
+    const pmt = this.pmt();
+    pos = writeSectionPackets(out, pos, Pid.PAT, this.ccPat, PAT_SECTION);
+    pos = writeSectionPackets(out, pos, Pid.PMT, this.ccPmt, pmt);
+    this.ccPat = (this.ccPat + sectionPacketCount(PAT_SECTION.length)) & 0x0f;
+    this.ccPmt = (this.ccPmt + sectionPacketCount(pmt.length)) & 0x0f;
+    this.tablesDue = false;
+    return pos;
   }
 
   private makeVideo(track: VideoTrackConfig): VideoState {
@@ -420,14 +434,10 @@ export class TsMuxer {
     const firstAf = firstAdaptationBytes(onPcrPid, randomAccess);
     const packets = payloadPacketCount(pesLength, firstAf);
 
-    const tables = this.tablesDue ? this.writeTables() : undefined;
-    const size = (tables?.length ?? 0) + (pcrOnly ? TS_PACKET_SIZE : 0) + packets * TS_PACKET_SIZE;
+    const tables = this.tablesDue;
+    const size = (tables ? this.tablesSize() : 0) + (pcrOnly ? TS_PACKET_SIZE : 0) + packets * TS_PACKET_SIZE;
     const out = new Uint8Array(size);
-    let pos = 0;
-    if (tables !== undefined) {
-      out.set(tables, 0);
-      pos = tables.length;
-    }
+    let pos = tables ? this.writeTablesAt(out, 0) : 0;
     if (pcrOnly) {
       const lastCc = ((pcrPid === Pid.VIDEO ? this.ccVideo : this.ccAudio) + 15) & 0x0f;
       pos = writePcrOnlyPacket(out, pos, pcrPid, lastCc, pcr90k!);
