@@ -36,6 +36,11 @@ export interface ServerConfig {
   publishTakeover: boolean;
   /** Seconds an RTMP player may wait for a stream that is not published yet. */
   playerWaitSec: number;
+  /** A viewer's queue bound in bytes and in media milliseconds: past it, it skips to the next keyframe. */
+  viewerQueueBytes: number;
+  viewerQueueMs: number;
+  /** Media milliseconds a viewer may stay behind before it is disconnected. */
+  viewerMaxLagMs: number;
 }
 
 export function defaultConfig(): ServerConfig {
@@ -55,6 +60,9 @@ export function defaultConfig(): ServerConfig {
     apps: [{ appname: 'live', live: true, hls: true, flv: true, api: true, staticPush: [] }],
     publishTakeover: true,
     playerWaitSec: 30,
+    viewerQueueBytes: 32 * 1024 * 1024,
+    viewerQueueMs: 10_000,
+    viewerMaxLagMs: 20_000,
   };
 }
 

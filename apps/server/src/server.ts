@@ -46,7 +46,11 @@ export function createServer(
   const cfg: ServerConfig = { ...defaultConfig(), ...config };
   const logger = options.logger ?? createLogger(cfg.level);
   const keys = options.keys ?? new MemoryKeyStore();
-  const hub = new Hub({ gopNum: cfg.gopNum, takeover: cfg.publishTakeover });
+  const hub = new Hub({
+    gopNum: cfg.gopNum,
+    takeover: cfg.publishTakeover,
+    subscriber: { maxQueueBytes: cfg.viewerQueueBytes, maxQueueMs: cfg.viewerQueueMs, maxLagMs: cfg.viewerMaxLagMs },
+  });
   const instance = randomBytes(3).toString('hex');
   let counter = 0;
   const apps = new Map<string, AppConfig>(cfg.apps.filter((a) => a.live).map((a) => [a.appname, a]));
