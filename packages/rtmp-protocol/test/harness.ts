@@ -14,6 +14,8 @@ export interface ServerContext {
   flush(): void;
   /** Every event of this connection so far. */
   events: ServerEvent[];
+  /** Settles when the socket closed (after its last 'data'). */
+  closed: Promise<void>;
 }
 
 export interface RtmpTestServer {
@@ -38,7 +40,14 @@ export async function serveRtmp(
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
     const session = new ServerSession();
-    const ctx: ServerContext = { session, socket, events: [], flush: () => flushTo(session, socket) };
+    const ctx: ServerContext = {
+      session,
+      socket,
+      events: [],
+      flush: () => flushTo(session, socket),
+      // Not events.once: it rejects on 'error' (EPIPE when the peer left first), and that is fine here.
+      closed: new Promise<void>((resolve) => socket.on('close', () => resolve())),
+    };
     contexts.push(ctx);
     socket.on('data', (data: Buffer) => {
       for (const event of session.receive(data, Date.now())) {
@@ -110,7 +119,8 @@ export async function connectClient(
       socket,
       events: [],
       flush: () => flushTo(session, socket),
-      closed: once(socket, 'close').then(() => {}),
+      // Not events.once: it rejects on 'error' (EPIPE when the peer left first), and that is fine here.
+      closed: new Promise<void>((resolve) => socket.on('close', () => resolve())),
     };
     socket.on('error', () => {});
     socket.on('data', (data: Buffer) => {

@@ -115,8 +115,7 @@ describe('interop with ffmpeg and rtmpdump', () => {
         `rtmp://127.0.0.1:${server.port}/live/test?key=1`,
       ]);
       expect(await ff.exit, ff.stderr()).toBe(0);
-      // Give the last bytes on the socket time to be read.
-      await new Promise((r) => setTimeout(r, 100));
+      await server.contexts[0]!.closed;
       const events = server.contexts[0]!.events;
       // ffmpeg sends a digest C1 (schema 1): the complex handshake answered it.
       expect(events.find((e) => e.type === 'handshake')).toMatchObject({ mode: 'complex' });
