@@ -40,11 +40,14 @@ export function adtsConfig(asc: Uint8Array): AdtsHeaderInput {
       },
     );
   }
-  if (c.channelConfiguration === 0) {
-    // 0 means a program_config_element describes the channels; ADTS would need it in every frame.
-    throw new TsError('TS_BAD_CONFIG', 'AAC channelConfiguration 0 (PCE) is not supported in ADTS', {
-      field: 'channelConfiguration',
-    });
+  if (c.channelConfiguration === 0 || c.channelConfiguration > 7) {
+    // 0 means a program_config_element describes the channels (ADTS would need it in every frame);
+    // 8..15 are reserved, and ADTS has only 3 bits.
+    throw new TsError(
+      'TS_BAD_CONFIG',
+      `AAC channelConfiguration ${c.channelConfiguration} cannot be carried in ADTS (1..7 only)`,
+      { field: 'channelConfiguration' },
+    );
   }
   return {
     objectType: c.objectType,

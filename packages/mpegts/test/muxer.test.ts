@@ -227,6 +227,13 @@ describe('TsMuxer audio', () => {
     expect(() => m.writeAudio({ ptsMs: 0, data: new Uint8Array(9000) })).toThrowError(TsError);
   });
 
+  it('rejects a reserved channelConfiguration (8) with TS_BAD_CONFIG, not a TypeError (fast-check find)', () => {
+    const m = new TsMuxer({ audio: { codec: 'aac' } });
+    expect(() => m.setAudioConfig(new Uint8Array([0x08, 0x40]))).toThrowError(
+      expect.objectContaining({ name: 'TsError', code: 'TS_BAD_CONFIG' }),
+    );
+  });
+
   it('rejects AAC frames too long for ADTS', () => {
     const m = new TsMuxer({ audio: { codec: 'aac', config: ASC_LC_44100_STEREO } });
     expect(() => m.writeAudio({ ptsMs: 0, data: new Uint8Array(8185) })).toThrowError(

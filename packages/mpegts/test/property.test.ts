@@ -110,6 +110,68 @@ describe('TsDemuxer never throws', () => {
   });
 });
 
+describe('TsMuxer on random input', () => {
+  const isOurs = (e: unknown) => e instanceof TsError;
+
+  it('throws nothing but TsError for random configs and frames, and what it writes demuxes cleanly', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('h264' as const, 'h265' as const),
+        fc.uint8Array({ maxLength: 64 }),
+        fc.uint8Array({ maxLength: 16 }),
+        fc.array(
+          fc.record({ video: fc.boolean(), keyframe: fc.boolean(), data: fc.uint8Array({ maxLength: 600 }) }),
+          {
+            maxLength: 10,
+          },
+        ),
+        (codec, videoConfig, asc, frames) => {
+          const m = new TsMuxer({ video: { codec }, audio: { codec: 'aac' } });
+          for (const [set, cfg] of [
+            [() => m.setVideoConfig(videoConfig), videoConfig],
+            [() => m.setAudioConfig(asc), asc],
+          ] as const) {
+            try {
+              set();
+            } catch (e) {
+              expect(isOurs(e), String(e)).toBe(true);
+            }
+            expect(cfg).toBeDefined();
+          }
+          const out: Uint8Array[] = [];
+          frames.forEach((f, i) => {
+            try {
+              out.push(
+                f.video
+                  ? m.writeVideo({ dtsMs: i * 10, keyframe: f.keyframe, data: f.data })
+                  : m.writeAudio({ ptsMs: i * 10, data: f.data }),
+              );
+            } catch (e) {
+              expect(isOurs(e), String(e)).toBe(true);
+            }
+          });
+          const events = demuxChunked(concat(out), []);
+          expect(events.filter((e) => e.type === 'error')).toEqual([]);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writes any MP3 payload as one PES with the bytes unchanged', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 3000 }), (data) => {
+        const m = new TsMuxer({ audio: { codec: 'mp3' } });
+        const got = demuxChunked(m.writeAudio({ ptsMs: 0, data }), []).filter(
+          (e): e is TsPesEvent => e.type === 'pes',
+        );
+        expect(got.map((p) => p.data)).toEqual([data]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
 describe('mux → demux identity', () => {
   const videoOp = fc.record({
     kind: fc.constant('video' as const),
