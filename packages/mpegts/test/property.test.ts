@@ -127,16 +127,12 @@ describe('TsMuxer on random input', () => {
         ),
         (codec, videoConfig, asc, frames) => {
           const m = new TsMuxer({ video: { codec }, audio: { codec: 'aac' } });
-          for (const [set, cfg] of [
-            [() => m.setVideoConfig(videoConfig), videoConfig],
-            [() => m.setAudioConfig(asc), asc],
-          ] as const) {
+          for (const set of [() => m.setVideoConfig(videoConfig), () => m.setAudioConfig(asc)]) {
             try {
               set();
             } catch (e) {
               expect(isOurs(e), String(e)).toBe(true);
             }
-            expect(cfg).toBeDefined();
           }
           const out: Uint8Array[] = [];
           frames.forEach((f, i) => {
