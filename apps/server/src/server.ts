@@ -49,7 +49,11 @@ export function createServer(
   const hub = new Hub({
     gopNum: cfg.gopNum,
     takeover: cfg.publishTakeover,
-    subscriber: { maxQueueBytes: cfg.viewerQueueBytes, maxQueueMs: cfg.viewerQueueMs, maxLagMs: cfg.viewerMaxLagMs },
+    subscriber: {
+      maxQueueBytes: cfg.viewerQueueBytes,
+      maxQueueMs: cfg.viewerQueueMs,
+      maxLagMs: cfg.viewerMaxLagMs,
+    },
   });
   const instance = randomBytes(3).toString('hex');
   let counter = 0;
