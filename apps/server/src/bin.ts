@@ -7,7 +7,12 @@ import { parseArgs } from 'node:util';
 import { defaultConfig, type LogLevel, type ServerConfig } from './config.js';
 import { createServer } from './server.js';
 
+// `pnpm start -- --flag` passes the `--` through.
+const argv = process.argv.slice(2);
+if (argv[0] === '--') argv.shift();
+
 const { values } = parseArgs({
+  args: argv,
   options: {
     rtmp_addr: { type: 'string' },
     httpflv_addr: { type: 'string' },
