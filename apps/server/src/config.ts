@@ -16,6 +16,17 @@ export interface AppConfig {
 export interface ServerConfig {
   /** `host:port`, `:port` (all interfaces) or '' (off). livego: rtmp_addr. */
   rtmpAddr: string;
+  /** livego: enable_rtmps, rtmps_cert, rtmps_key (PEM files). */
+  enableRtmps: boolean;
+  rtmpsCert: string;
+  rtmpsKey: string;
+  /**
+   * Where RTMPS listens. '' keeps livego's behaviour: with enable_rtmps, rtmp_addr itself speaks TLS.
+   * Set it to serve plain RTMP on rtmp_addr and RTMPS here at the same time.
+   */
+  rtmpsAddr: string;
+  /** Verify remote certificates for rtmps:// relays and pushes. livego: enable_tls_verify. */
+  enableTlsVerify: boolean;
   httpflvAddr: string;
   hlsAddr: string;
   apiAddr: string;
@@ -31,6 +42,19 @@ export interface ServerConfig {
   writeTimeoutSec: number;
   /** Publish without a channel key. livego: rtmp_noauth. */
   rtmpNoauth: boolean;
+  /** Channel keys in Redis when set ('host:port'). livego: redis_addr, redis_pwd. */
+  redisAddr: string;
+  redisPwd: string;
+  /** JWT on the API when `secret` is set. livego: jwt.secret, jwt.algorithm. */
+  jwt: { secret: string; algorithm: string };
+  /** HLS segment target duration (livego: 3 s minimum, not configurable there). */
+  hlsSegmentSec: number;
+  /** Segments listed in the playlist (livego: 3). */
+  hlsWindow: number;
+  /** Also write segments and playlists under this directory ('' = memory only). */
+  hlsDir: string;
+  /** Serve HLS over HTTPS with rtmps_cert/rtmps_key (livego: use_hls_https, fixed file names). */
+  useHlsHttps: boolean;
   apps: AppConfig[];
   /** A second publisher takes a live stream over (true, as livego) or is refused (false, as SRS). */
   publishTakeover: boolean;
@@ -46,6 +70,11 @@ export interface ServerConfig {
 export function defaultConfig(): ServerConfig {
   return {
     rtmpAddr: ':1935',
+    enableRtmps: false,
+    rtmpsCert: 'server.crt',
+    rtmpsKey: 'server.key',
+    rtmpsAddr: '',
+    enableTlsVerify: true,
     httpflvAddr: ':7001',
     hlsAddr: ':7002',
     apiAddr: ':8090',
@@ -57,6 +86,13 @@ export function defaultConfig(): ServerConfig {
     readTimeoutSec: 10,
     writeTimeoutSec: 10,
     rtmpNoauth: false,
+    redisAddr: '',
+    redisPwd: '',
+    jwt: { secret: '', algorithm: 'HS256' },
+    hlsSegmentSec: 3,
+    hlsWindow: 3,
+    hlsDir: '',
+    useHlsHttps: false,
     apps: [{ appname: 'live', live: true, hls: true, flv: true, api: true, staticPush: [] }],
     publishTakeover: true,
     playerWaitSec: 30,
