@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Programs the interop tests drive (Debian package -> command it provides).
-declare -A DEB_TOOLS=([ffmpeg]=ffprobe [rtmpdump]=rtmpdump [redis-server]=redis-server)
+declare -A DEB_TOOLS=([ffmpeg]=ffprobe [rtmpdump]=rtmpdump [redis-server]=redis-server [chromium]=chromium)
 
 missing=()
 for pkg in "${!DEB_TOOLS[@]}"; do
