@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LiveStream } from '@livego/hub';
 import type { ServerContext } from './context.js';
+import { createJwtGuard, type JwtGuard } from './jwt.js';
 import { redactKey } from './keys.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -60,12 +61,20 @@ export class ApiHandler {
   /** Routes added by other features (relays) without this file knowing them. */
   readonly extraRoutes = new Map<string, ApiRoute>();
 
+  /** Set when jwt.secret is: every request, whatever its method or path, needs a token. */
+  private readonly jwt: JwtGuard | undefined;
+
   constructor(ctx: ServerContext) {
     this.ctx = ctx;
+    this.jwt = createJwtGuard(ctx.config.jwt);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (this.jwt !== undefined) {
+      const auth = await this.jwt.verify(req.headers.authorization, url);
+      if (!auth.ok) return sendJson(res, 403, auth.message);
+    }
     let params: URLSearchParams;
     try {
       params = await readParams(req, url);
