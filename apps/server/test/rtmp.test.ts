@@ -71,6 +71,35 @@ describe('RTMP publish and play with ffmpeg', () => {
     }
   });
 
+  it('lists the publisher and every kind of viewer in /stat/livestat', async () => {
+    const key = await channelKey(server, 'stats');
+    const pub = start('ffmpeg', publishArgs(rtmpUrl(server, `/live/${key}`), true));
+    await waitFor(() => server.hub.stream('live', 'stats')?.publisher !== undefined, 10_000, 'the publisher');
+    const viewers = [
+      probeFrames(rtmpUrl(server, '/live/stats')),
+      probeFrames(url(server, 'httpflv', '/live/stats.flv')),
+    ];
+    await waitFor(() => server.hub.stream('live', 'stats')?.subscribers.size === 2, 10_000, 'two viewers');
+    await new Promise((r) => setTimeout(r, 300));
+    const res = await fetch(url(server, 'api', '/stat/livestat?room=live/stats'));
+    const body = (await res.json()) as {
+      status: number;
+      data: { publishers: Array<Record<string, unknown>>; players: Array<Record<string, unknown>> };
+    };
+    expect(body.status).toBe(200);
+    expect(body.data.publishers).toHaveLength(1);
+    const p = body.data.publishers[0]!;
+    expect(p.key).toBe('live/stats');
+    expect(p.url).toBe(`rtmp://127.0.0.1:${server.address().rtmp!.port}/live/stats`); // the room, never the key
+    expect(p.stream_id).toBe(1);
+    expect(p.video_total_bytes as number).toBeGreaterThan(0);
+    expect(body.data.players.map((x) => x.type).sort()).toEqual(['http-flv', 'rtmp']);
+    for (const v of body.data.players) expect(v.key).toBe('live/stats');
+    expect(JSON.stringify(body)).not.toContain(key);
+    await pub.done;
+    await Promise.all(viewers);
+  });
+
   it('refuses a bad key while a good stream goes on', async () => {
     const key = await channelKey(server, 'good');
     const pub = start('ffmpeg', publishArgs(rtmpUrl(server, `/live/${key}`), true));
