@@ -7,6 +7,7 @@ import { Amf3Reader, Amf3Writer } from './amf3.js';
 import type { ByteReader } from './byte-reader.js';
 import type { ByteWriter } from './byte-writer.js';
 import { AmfError } from './errors.js';
+import { checkCount, readLimitedUtf8, readTooDeep, writeTooDeep } from './guards.js';
 import {
   type AmfDecodeOptions,
   type AmfEncodeOptions,
@@ -14,7 +15,7 @@ import {
   type ResolvedDecodeOptions,
   resolveDecodeOptions,
 } from './options.js';
-import { utf8ByteLength, utf8Decode } from './utf8.js';
+import { utf8ByteLength } from './utf8.js';
 import {
   AMF_CLASS_NAME,
   AMF_DATE_TIMEZONE,
@@ -196,42 +197,15 @@ export class Amf0Reader {
   }
 
   private readUtf8(byteLength: number, field: string): string {
-    if (byteLength === 0) return '';
-    if (byteLength > this.options.maxLength) {
-      throw new AmfError(
-        'AMF_TOO_LARGE',
-        `${field} at offset ${this.reader.offset} declares ${byteLength} bytes, limit is ${this.options.maxLength}`,
-        { offset: this.reader.offset, field },
-      );
-    }
-    return utf8Decode(this.reader.bytes(byteLength, field));
+    return readLimitedUtf8(this.reader, this.options, byteLength, field);
   }
 
   private checkCount(count: number, minBytesEach: number, field: string, at: number): void {
-    if (count > this.options.maxLength) {
-      throw new AmfError(
-        'AMF_TOO_LARGE',
-        `${field} at offset ${at} declares ${count} items, limit is ${this.options.maxLength}`,
-        {
-          offset: at,
-          field,
-        },
-      );
-    }
-    // Each item takes at least minBytesEach bytes, so a count the input cannot hold is truncation.
-    this.reader.need(count * minBytesEach, field);
+    checkCount(this.reader, this.options, count, minBytesEach, field, at);
   }
 
   private enter(at: number): void {
-    if (++this.depth > this.options.maxDepth) {
-      throw new AmfError(
-        'AMF_TOO_DEEP',
-        `AMF0 nesting deeper than ${this.options.maxDepth} at offset ${at}`,
-        {
-          offset: at,
-        },
-      );
-    }
+    if (++this.depth > this.options.maxDepth) throw readTooDeep('AMF0', this.options.maxDepth, at);
   }
 }
 
@@ -335,9 +309,7 @@ export class Amf0Writer {
         },
       );
     }
-    if (++this.depth > this.maxDepth) {
-      throw new AmfError('AMF_TOO_DEEP', `AMF0 value nests deeper than ${this.maxDepth}`, { offset: w.pos });
-    }
+    if (++this.depth > this.maxDepth) throw writeTooDeep('AMF0', this.maxDepth, w.pos);
     this.active.add(v);
     if (Array.isArray(v)) {
       w.u8(M.STRICT_ARRAY).u32(v.length);

@@ -6,6 +6,7 @@
 import type { ByteReader } from './byte-reader.js';
 import type { ByteWriter } from './byte-writer.js';
 import { AmfError } from './errors.js';
+import { checkCount, readLimitedUtf8, readTooDeep, writeTooDeep } from './guards.js';
 import {
   type AmfDecodeOptions,
   type AmfEncodeOptions,
@@ -13,7 +14,7 @@ import {
   type ResolvedDecodeOptions,
   resolveDecodeOptions,
 } from './options.js';
-import { utf8ByteLength, utf8Decode } from './utf8.js';
+import { utf8ByteLength } from './utf8.js';
 import {
   AMF_CLASS_NAME,
   AMF_ECMA_ARRAY,
@@ -305,15 +306,7 @@ export class Amf3Reader {
   }
 
   private readUtf8(byteLength: number, field: string): string {
-    if (byteLength === 0) return '';
-    if (byteLength > this.options.maxLength) {
-      throw new AmfError(
-        'AMF_TOO_LARGE',
-        `${field} at offset ${this.reader.offset} declares ${byteLength} bytes, limit is ${this.options.maxLength}`,
-        { offset: this.reader.offset, field },
-      );
-    }
-    return utf8Decode(this.reader.bytes(byteLength, field));
+    return readLimitedUtf8(this.reader, this.options, byteLength, field);
   }
 
   private objectRef(index: number, at: number): AmfValue {
@@ -340,29 +333,11 @@ export class Amf3Reader {
   }
 
   private checkCount(count: number, minBytesEach: number, field: string, at: number): void {
-    if (count > this.options.maxLength) {
-      throw new AmfError(
-        'AMF_TOO_LARGE',
-        `${field} at offset ${at} declares ${count} items, limit is ${this.options.maxLength}`,
-        {
-          offset: at,
-          field,
-        },
-      );
-    }
-    this.reader.need(count * minBytesEach, field);
+    checkCount(this.reader, this.options, count, minBytesEach, field, at);
   }
 
   private enter(at: number): void {
-    if (++this.depth > this.options.maxDepth) {
-      throw new AmfError(
-        'AMF_TOO_DEEP',
-        `AMF3 nesting deeper than ${this.options.maxDepth} at offset ${at}`,
-        {
-          offset: at,
-        },
-      );
-    }
+    if (++this.depth > this.options.maxDepth) throw readTooDeep('AMF3', this.options.maxDepth, at);
   }
 }
 
@@ -617,11 +592,7 @@ export class Amf3Writer {
   }
 
   private enter(): void {
-    if (++this.depth > this.maxDepth) {
-      throw new AmfError('AMF_TOO_DEEP', `AMF3 value nests deeper than ${this.maxDepth}`, {
-        offset: this.writer.pos,
-      });
-    }
+    if (++this.depth > this.maxDepth) throw writeTooDeep('AMF3', this.maxDepth, this.writer.pos);
   }
 }
 

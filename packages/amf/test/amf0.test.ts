@@ -24,7 +24,7 @@ import {
   LivegoError,
   typedObject,
 } from '../src/index.js';
-import { expectAmfError, hex, toHex } from './helpers.js';
+import { describeGolden, expectAmfError, hex, toHex } from './helpers.js';
 
 const ONE = '3f f0 00 00 00 00 00 00';
 const TWO = '40 00 00 00 00 00 00 00';
@@ -55,16 +55,7 @@ const golden: [string, AmfValue, string][] = [
   ['dictionary via AVM+ switch', new AmfDictionary([['k', 1]]), '11 11 03 00 06 03 6b 04 01'],
 ];
 
-describe('AMF0 golden bytes', () => {
-  for (const [name, value, bytes] of golden) {
-    it(`encodes ${name}`, () => {
-      expect(toHex(encodeAmf0(value))).toBe(toHex(hex(bytes)));
-    });
-    it(`decodes ${name}`, () => {
-      expect(decodeAmf0(hex(bytes))).toStrictEqual(value);
-    });
-  }
-
+describeGolden('AMF0 golden bytes', golden, encodeAmf0, decodeAmf0, () => {
   it('writes a long string (0x0C) when the UTF-8 form exceeds 65535 bytes', () => {
     const s = 'x'.repeat(65536);
     const bytes = encodeAmf0(s);

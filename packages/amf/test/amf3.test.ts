@@ -18,7 +18,7 @@ import {
   encodeAmf3Sequence,
   typedObject,
 } from '../src/index.js';
-import { expectAmfError, hex, toHex } from './helpers.js';
+import { describeGolden, expectAmfError, hex, toHex } from './helpers.js';
 
 // Each row: a value and its hand-checked AMF3 bytes (AMF3 spec §1.3.1 U29, §3). Both directions.
 const golden: [string, AmfValue, string][] = [
@@ -59,16 +59,7 @@ const golden: [string, AmfValue, string][] = [
   ['weak-keyed dictionary', new AmfDictionary([[1, true]], true), '11 03 01 04 01 03'],
 ];
 
-describe('AMF3 golden bytes', () => {
-  for (const [name, value, bytes] of golden) {
-    it(`encodes ${name}`, () => {
-      expect(toHex(encodeAmf3(value))).toBe(toHex(hex(bytes)));
-    });
-    it(`decodes ${name}`, () => {
-      expect(decodeAmf3(hex(bytes))).toStrictEqual(value);
-    });
-  }
-});
+describeGolden('AMF3 golden bytes', golden, encodeAmf3, decodeAmf3);
 
 describe('AMF3 reference tables', () => {
   it('writes a repeated string as a string reference', () => {

@@ -1,5 +1,5 @@
-import { expect } from 'vitest';
-import { AmfError } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { AmfError, type AmfValue } from '../src/index.js';
 
 /** Bytes from a hex string; spaces are ignored. */
 export function hex(s: string): Uint8Array {
@@ -84,4 +84,25 @@ function symbolsDiff(x: object, y: object, path: string): string | null {
 
 export function expectAmfEqual(actual: unknown, expected: unknown): void {
   expect(amfDiff(actual, expected)).toBeNull();
+}
+
+/** One `encodes`/`decodes` test pair per golden row `[name, value, hex bytes]`: both directions asserted. */
+export function describeGolden(
+  title: string,
+  golden: [string, AmfValue, string][],
+  encode: (v: AmfValue) => Uint8Array,
+  decode: (b: Uint8Array) => AmfValue,
+  more?: () => void,
+): void {
+  describe(title, () => {
+    for (const [name, value, bytes] of golden) {
+      it(`encodes ${name}`, () => {
+        expect(toHex(encode(value))).toBe(toHex(hex(bytes)));
+      });
+      it(`decodes ${name}`, () => {
+        expect(decode(hex(bytes))).toStrictEqual(value);
+      });
+    }
+    more?.();
+  });
 }
