@@ -1,5 +1,6 @@
 /** AVCDecoderConfigurationRecord (ISO/IEC 14496-15 clause 5.3.3.1): the avcC box body and FLV AVC sequence header. */
 import { ByteReader } from '@livego/amf';
+import { checkNalLengthSize, readConfigurationVersion } from './config-record.js';
 import { CodecError, codecTruncated } from './errors.js';
 import { H264NalType, parseH264Sps } from './h264.js';
 import { stripStartCode } from './nal.js';
@@ -30,17 +31,7 @@ const EXT_PROFILES = new Set([100, 110, 122, 144, 244, 44, 83, 86, 118, 128, 138
 /** Parses an avcC record. NAL units are views into `bytes`. */
 export function parseAvcDecoderConfigurationRecord(bytes: Uint8Array): AvcDecoderConfig {
   const r = new ByteReader(bytes, { truncated: codecTruncated });
-  const configurationVersion = r.u8('configurationVersion');
-  if (configurationVersion !== 1) {
-    throw new CodecError(
-      'CODEC_BAD_CONFIG',
-      `avcC configurationVersion is ${configurationVersion}, expected 1`,
-      {
-        offset: 0,
-        field: 'configurationVersion',
-      },
-    );
-  }
+  const configurationVersion = readConfigurationVersion(r, 'avcC');
   const profileIdc = r.u8('AVCProfileIndication');
   const profileCompatibility = r.u8('profile_compatibility');
   const levelIdc = r.u8('AVCLevelIndication');
@@ -94,9 +85,7 @@ export function buildAvcDecoderConfigurationRecord(input: AvcConfigInput): Uint8
   const pps = input.pps.map(stripStartCode);
   const spsExt = (input.spsExt ?? []).map(stripStartCode);
   const nalLengthSize = input.nalLengthSize ?? 4;
-  if (nalLengthSize !== 1 && nalLengthSize !== 2 && nalLengthSize !== 4) {
-    throw new TypeError(`avcC nalLengthSize must be 1, 2 or 4, got ${nalLengthSize}`);
-  }
+  checkNalLengthSize(nalLengthSize, 'avcC');
   const first = sps[0];
   if (first === undefined) throw new TypeError('avcC needs at least one SPS');
   if (sps.length > 31) throw new TypeError(`avcC holds at most 31 SPS, got ${sps.length}`);

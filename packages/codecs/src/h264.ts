@@ -6,6 +6,7 @@
 import { BitReader } from './bit-reader.js';
 import { CodecError } from './errors.js';
 import { forEachLengthPrefixed, removeEmulationPrevention, splitAnnexB, stripStartCode } from './nal.js';
+import { readVuiKeepingTruncated, readVuiStart } from './vui.js';
 
 export const H264NalType = {
   SLICE: 1,
@@ -50,27 +51,6 @@ export function isH264Keyframe(data: Uint8Array, nalLengthSize: number): boolean
 
 /** Profiles whose SPS carries chroma_format_idc, bit depths and scaling matrices. */
 const HIGH_PROFILES = new Set([100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135]);
-
-/** Table E-1: sample aspect ratios by aspect_ratio_idc. */
-const SAR_TABLE: readonly (readonly [number, number])[] = [
-  [0, 0],
-  [1, 1],
-  [12, 11],
-  [10, 11],
-  [16, 11],
-  [40, 33],
-  [24, 11],
-  [20, 11],
-  [32, 11],
-  [80, 33],
-  [18, 11],
-  [15, 11],
-  [64, 33],
-  [160, 99],
-  [4, 3],
-  [3, 2],
-  [2, 1],
-];
 
 export interface H264Sps {
   profileIdc: number;
@@ -254,34 +234,8 @@ export function parseH264Sps(nal: Uint8Array): H264Sps {
 
 /** Annex E.1.1. A VUI cut short keeps what was read before the cut: encoders in the wild truncate it. */
 function parseVui(r: BitReader, sps: H264Sps): void {
-  try {
-    if (r.flag('aspect_ratio_info_present_flag')) {
-      const idc = r.u(8, 'aspect_ratio_idc');
-      if (idc === 255) {
-        sps.sarNum = r.u(16, 'sar_width');
-        sps.sarDen = r.u(16, 'sar_height');
-      } else {
-        const sar = SAR_TABLE[idc];
-        if (sar !== undefined && idc !== 0) {
-          sps.sarNum = sar[0];
-          sps.sarDen = sar[1];
-        }
-      }
-    }
-    if (r.flag('overscan_info_present_flag')) r.skip(1, 'overscan_appropriate_flag');
-    if (r.flag('video_signal_type_present_flag')) {
-      r.skip(3, 'video_format');
-      sps.videoFullRange = r.flag('video_full_range_flag');
-      if (r.flag('colour_description_present_flag')) {
-        sps.colourPrimaries = r.u(8, 'colour_primaries');
-        sps.transferCharacteristics = r.u(8, 'transfer_characteristics');
-        sps.matrixCoefficients = r.u(8, 'matrix_coefficients');
-      }
-    }
-    if (r.flag('chroma_loc_info_present_flag')) {
-      r.ue('chroma_sample_loc_type_top_field');
-      r.ue('chroma_sample_loc_type_bottom_field');
-    }
+  readVuiKeepingTruncated(sps, () => {
+    readVuiStart(r, sps);
     if (r.flag('timing_info_present_flag')) {
       const numUnitsInTick = r.u(32, 'num_units_in_tick');
       const timeScale = r.u(32, 'time_scale');
@@ -304,10 +258,7 @@ function parseVui(r: BitReader, sps: H264Sps): void {
       sps.maxNumReorderFrames = r.ue('max_num_reorder_frames');
       r.ue('max_dec_frame_buffering');
     }
-  } catch (e) {
-    if (!(e instanceof CodecError && e.code === 'CODEC_TRUNCATED')) throw e;
-    sps.vuiTruncated = true;
-  }
+  });
 }
 
 function hex2(n: number): string {

@@ -6,6 +6,7 @@
 import { BitReader } from './bit-reader.js';
 import { CodecError, type CodecErrorCode } from './errors.js';
 import { forEachLengthPrefixed, removeEmulationPrevention, splitAnnexB, stripStartCode } from './nal.js';
+import { readVuiKeepingTruncated, readVuiStart } from './vui.js';
 
 export const H265NalType = {
   TRAIL_N: 0,
@@ -131,26 +132,6 @@ export interface H265Pps {
   tilesEnabled: boolean;
   entropyCodingSyncEnabled: boolean;
 }
-
-const SAR_TABLE: readonly (readonly [number, number])[] = [
-  [0, 0],
-  [1, 1],
-  [12, 11],
-  [10, 11],
-  [16, 11],
-  [40, 33],
-  [24, 11],
-  [20, 11],
-  [32, 11],
-  [80, 33],
-  [18, 11],
-  [15, 11],
-  [64, 33],
-  [160, 99],
-  [4, 3],
-  [3, 2],
-  [2, 1],
-];
 
 function fail(code: CodecErrorCode, message: string, r: BitReader, field?: string): CodecError {
   return new CodecError(code, message, { offset: r.pos >>> 3, field, bitOffset: r.pos });
@@ -312,34 +293,8 @@ function skipHrd(r: BitReader, common: boolean, maxSubLayersMinus1: number): voi
 
 /** Annex E.2.1; a VUI cut short keeps what was read before the cut. */
 function parseVui(r: BitReader, sps: H265Sps, maxSubLayersMinus1: number): void {
-  try {
-    if (r.flag('aspect_ratio_info_present_flag')) {
-      const idc = r.u(8, 'aspect_ratio_idc');
-      if (idc === 255) {
-        sps.sarNum = r.u(16, 'sar_width');
-        sps.sarDen = r.u(16, 'sar_height');
-      } else {
-        const sar = SAR_TABLE[idc];
-        if (sar !== undefined && idc !== 0) {
-          sps.sarNum = sar[0];
-          sps.sarDen = sar[1];
-        }
-      }
-    }
-    if (r.flag('overscan_info_present_flag')) r.skip(1, 'overscan_appropriate_flag');
-    if (r.flag('video_signal_type_present_flag')) {
-      r.skip(3, 'video_format');
-      sps.videoFullRange = r.flag('video_full_range_flag');
-      if (r.flag('colour_description_present_flag')) {
-        sps.colourPrimaries = r.u(8, 'colour_primaries');
-        sps.transferCharacteristics = r.u(8, 'transfer_characteristics');
-        sps.matrixCoefficients = r.u(8, 'matrix_coefficients');
-      }
-    }
-    if (r.flag('chroma_loc_info_present_flag')) {
-      r.ue('chroma_sample_loc_type_top_field');
-      r.ue('chroma_sample_loc_type_bottom_field');
-    }
+  readVuiKeepingTruncated(sps, () => {
+    readVuiStart(r, sps);
     r.skip(3, 'neutral_chroma/field_seq/frame_field_info');
     if (r.flag('default_display_window_flag')) {
       for (let i = 0; i < 4; i++) r.ue('def_disp_win_offset');
@@ -356,10 +311,7 @@ function parseVui(r: BitReader, sps: H265Sps, maxSubLayersMinus1: number): void 
       r.skip(3, 'tiles_fixed_structure/motion_vectors/restricted_ref_pic_lists');
       sps.minSpatialSegmentationIdc = ueMax(r, 4095, 'min_spatial_segmentation_idc');
     }
-  } catch (e) {
-    if (!(e instanceof CodecError && e.code === 'CODEC_TRUNCATED')) throw e;
-    sps.vuiTruncated = true;
-  }
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 /** HEVCDecoderConfigurationRecord (ISO/IEC 14496-15 clause 8.3.3.1): the hvcC box body. */
 import { ByteReader } from '@livego/amf';
+import { checkNalLengthSize, readConfigurationVersion } from './config-record.js';
 import { CodecError, codecTruncated } from './errors.js';
 import { H265NalType, type H265ProfileTierLevel, parseH265Pps, parseH265Sps, parseH265Vps } from './h265.js';
 import { stripStartCode } from './nal.js';
@@ -10,15 +11,9 @@ export interface HevcNalArray {
   nalUnits: Uint8Array[];
 }
 
-export interface HevcDecoderConfig {
+/** The general profile/tier/level fields are those of the SPS's profile_tier_level. */
+export interface HevcDecoderConfig extends H265ProfileTierLevel {
   configurationVersion: number;
-  generalProfileSpace: number;
-  generalTierFlag: boolean;
-  generalProfileIdc: number;
-  generalProfileCompatibilityFlags: number;
-  /** 6 bytes. */
-  generalConstraintIndicatorFlags: Uint8Array;
-  generalLevelIdc: number;
   minSpatialSegmentationIdc: number;
   /** 0 mixed/unknown, 1 slice, 2 tile, 3 wavefront. */
   parallelismType: number;
@@ -40,17 +35,7 @@ export interface HevcDecoderConfig {
 /** Parses an hvcC record. NAL units are views into `bytes`. */
 export function parseHevcDecoderConfigurationRecord(bytes: Uint8Array): HevcDecoderConfig {
   const r = new ByteReader(bytes, { truncated: codecTruncated });
-  const configurationVersion = r.u8('configurationVersion');
-  if (configurationVersion !== 1) {
-    throw new CodecError(
-      'CODEC_BAD_CONFIG',
-      `hvcC configurationVersion is ${configurationVersion}, expected 1`,
-      {
-        offset: 0,
-        field: 'configurationVersion',
-      },
-    );
-  }
+  const configurationVersion = readConfigurationVersion(r, 'hvcC');
   const b1 = r.u8('general_profile');
   const generalProfileCompatibilityFlags = r.u32('general_profile_compatibility_flags');
   const generalConstraintIndicatorFlags = r.bytes(6, 'general_constraint_indicator_flags').slice();
@@ -127,9 +112,7 @@ export function buildHevcDecoderConfigurationRecord(input: HevcConfigInput): Uin
   const pps = input.pps.map(stripStartCode);
   const sei = (input.sei ?? []).map(stripStartCode);
   const nalLengthSize = input.nalLengthSize ?? 4;
-  if (nalLengthSize !== 1 && nalLengthSize !== 2 && nalLengthSize !== 4) {
-    throw new TypeError(`hvcC nalLengthSize must be 1, 2 or 4, got ${nalLengthSize}`);
-  }
+  checkNalLengthSize(nalLengthSize, 'hvcC');
   const firstSps = sps[0];
   if (firstSps === undefined) throw new TypeError('hvcC needs at least one SPS');
   const parsedSps = sps.map(parseH265Sps);

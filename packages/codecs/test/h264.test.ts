@@ -13,9 +13,9 @@ import {
   findBoxBody,
   fixture,
   fixturePath,
+  lazyRemuxToMp4,
   probeStream,
   ratio,
-  remuxAllToMp4,
 } from './helpers.js';
 
 const H264_FIXTURES = [
@@ -51,12 +51,8 @@ function ffmpegProfileName(profileIdc: number, constraintFlags: number): string 
   }
 }
 
-let mp4s: Map<string, Uint8Array> | undefined;
 /** All fixtures remuxed once, on first use. */
-const remuxed = () => {
-  mp4s ??= remuxAllToMp4(H264_FIXTURES);
-  return mp4s;
-};
+const remuxed = lazyRemuxToMp4(H264_FIXTURES);
 
 const nalsOf = (name: string) => splitAnnexB(fixture(name));
 

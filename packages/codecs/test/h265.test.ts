@@ -14,9 +14,9 @@ import {
   findBoxBody,
   fixture,
   fixturePath,
+  lazyRemuxToMp4,
   probeStream,
   ratio,
-  remuxAllToMp4,
 } from './helpers.js';
 
 const H265_FIXTURES = [
@@ -30,12 +30,8 @@ const H265_FIXTURES = [
 /** ffmpeg's HEVC profile names by general_profile_idc. */
 const PROFILE_NAMES: Record<number, string> = { 1: 'Main', 2: 'Main 10', 3: 'Main Still Picture', 4: 'Rext' };
 
-let mp4s: Map<string, Uint8Array> | undefined;
 /** All fixtures remuxed once, on first use. */
-const remuxed = () => {
-  mp4s ??= remuxAllToMp4(H265_FIXTURES);
-  return mp4s;
-};
+const remuxed = lazyRemuxToMp4(H265_FIXTURES);
 
 const nalsOf = (name: string) => splitAnnexB(fixture(name));
 const ofType = (name: string, type: number) => nalsOf(name).filter((n) => h265NalType(n) === type);

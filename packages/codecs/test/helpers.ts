@@ -91,6 +91,15 @@ export function remuxAllToMp4(names: readonly string[]): Map<string, Uint8Array>
   }
 }
 
+/** `remuxAllToMp4(names)`, run once on the first call (so a filtered test run spawns no ffmpeg). */
+export function lazyRemuxToMp4(names: readonly string[]): () => Map<string, Uint8Array> {
+  let mp4s: Map<string, Uint8Array> | undefined;
+  return () => {
+    mp4s ??= remuxAllToMp4(names);
+    return mp4s;
+  };
+}
+
 /** Body of the first ISO-BMFF box of type `fourcc` found anywhere in `file` (a byte search for its 4CC). */
 export function findBoxBody(file: Uint8Array, fourcc: string): Uint8Array {
   const code = [...fourcc].map((c) => c.charCodeAt(0));
