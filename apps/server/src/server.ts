@@ -12,17 +12,21 @@ import type { ServerContext, SessionInfo } from './context.js';
 import { HttpFlvHandler } from './http-flv.js';
 import { type KeyStore, MemoryKeyStore } from './keys.js';
 import { createLogger, type Logger } from './logger.js';
-import { RedisKeyStore } from './redis-keys.js';
+import { Recorder } from './record.js';
+import { RelayManager } from './relay.js';
 import { RtmpConnection } from './rtmp.js';
+import { createRtmpsServer } from './rtmps.js';
+import { StaticPush } from './static-push.js';
 
 export interface CreateServerOptions {
-  /** Channel key storage (default: Redis when redisAddr is set, else in memory). */
+  /** Channel key storage (default: in memory). */
   keys?: KeyStore;
   logger?: Logger;
 }
 
 export interface ServerAddresses {
   rtmp?: AddressInfo;
+  rtmps?: AddressInfo;
   httpflv?: AddressInfo;
   api?: AddressInfo;
 }
@@ -32,6 +36,12 @@ export interface LivegoServer {
   readonly hub: Hub;
   readonly logger: Logger;
   readonly keys: KeyStore;
+  /** `/control/push` and `/control/pull` relays. */
+  readonly relays: RelayManager;
+  /** `static_push` of every app. */
+  readonly staticPush: StaticPush;
+  /** FLV recordings (`flv_archive`), undefined when off. */
+  readonly recorder: Recorder | undefined;
   start(): Promise<void>;
   /** Closes the listeners and every session; resolves within `graceMs` at most. */
   stop(graceMs?: number): Promise<void>;
@@ -46,15 +56,7 @@ export function createServer(
 ): LivegoServer {
   const cfg: ServerConfig = { ...defaultConfig(), ...config };
   const logger = options.logger ?? createLogger(cfg.level);
-  const keys =
-    options.keys ??
-    (cfg.redisAddr !== ''
-      ? new RedisKeyStore({
-          addr: cfg.redisAddr,
-          password: cfg.redisPwd,
-          logger: logger.child({ component: 'redis' }),
-        })
-      : new MemoryKeyStore());
+  const keys = options.keys ?? new MemoryKeyStore();
   const hub = new Hub({
     gopNum: cfg.gopNum,
     takeover: cfg.publishTakeover,
@@ -79,16 +81,26 @@ export function createServer(
 
   const listeners: Listener[] = [];
   const rtmpConnections = new Set<RtmpConnection>();
-  if (cfg.rtmpAddr !== '') {
-    const server = createNetServer((socket) => {
-      const conn = new RtmpConnection(ctx, socket);
-      rtmpConnections.add(conn);
-      socket.on('close', () => rtmpConnections.delete(conn));
-    });
-    listeners.push({ name: 'rtmp', server, addr: cfg.rtmpAddr });
+  const onRtmpSocket = (socket: import('node:net').Socket) => {
+    const conn = new RtmpConnection(ctx, socket);
+    rtmpConnections.add(conn);
+    socket.on('close', () => rtmpConnections.delete(conn));
+  };
+  // livego: enable_rtmps turns rtmp_addr into TLS; rtmpsAddr serves TLS beside plain RTMP.
+  const rtmpsOnRtmpAddr = cfg.enableRtmps && cfg.rtmpsAddr === '';
+  if (cfg.rtmpAddr !== '' && !rtmpsOnRtmpAddr) {
+    listeners.push({ name: 'rtmp', server: createNetServer(onRtmpSocket), addr: cfg.rtmpAddr });
   }
+  if (cfg.enableRtmps && (cfg.rtmpsAddr !== '' || cfg.rtmpAddr !== '')) {
+    const server = createRtmpsServer(cfg, logger, onRtmpSocket);
+    listeners.push({ name: 'rtmps', server, addr: rtmpsOnRtmpAddr ? cfg.rtmpAddr : cfg.rtmpsAddr });
+  }
+  const recorder = cfg.flvArchive ? new Recorder(ctx) : undefined;
+  const staticPush = new StaticPush(ctx);
+  const relays = new RelayManager(ctx);
   const flv = new HttpFlvHandler(ctx);
   const api = new ApiHandler(ctx);
+  relays.register(api);
   if (cfg.httpflvAddr !== '') {
     const server = createHttpServer((req, res) => flv.handle(req, res));
     server.on('upgrade', (req, socket, head) => flv.handleUpgrade(req, socket, head));
@@ -114,11 +126,12 @@ export function createServer(
     hub,
     logger,
     keys,
+    relays,
+    staticPush,
+    recorder,
     async start() {
       if (started) return;
       started = true;
-      // Like livego, refuse to start without the key store it was told to use.
-      if (keys instanceof RedisKeyStore) await keys.connect();
       try {
         for (const { l, a } of parsed) {
           await new Promise<void>((resolve, reject) => {
@@ -136,6 +149,9 @@ export function createServer(
       }
     },
     async stop(graceMs = 2000) {
+      relays.close();
+      staticPush.close();
+      await recorder?.close(graceMs);
       hub.close();
       flv.close();
       for (const c of rtmpConnections) c.destroy('server stopping');

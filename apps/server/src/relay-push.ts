@@ -1,0 +1,201 @@
+/**
+ * One outgoing RTMP publish of a local stream (livego.md §2.5 push, §9 static push): a hub subscriber
+ * like any viewer, bounded by its queue and a Pump, whose bytes go to an RtmpClient's socket. Audio and
+ * video share the RTMP viewers' encoding of each message (same chunk size and stream id); only
+ * metadata is re-encoded, with the `@setDataFrame` prefix a publisher sends (livego adds it too).
+ */
+import type { MediaPacket, OutputForm, Subscriber } from '@livego/hub';
+import { ChunkStreamId, encodeMessageChunks, MessageType } from '@livego/rtmp-protocol';
+import type { ServerContext } from './context.js';
+import type { Logger } from './logger.js';
+import { Pump } from './pump.js';
+import { rtmpForm } from './rtmp.js';
+import { RtmpClient } from './rtmp-client.js';
+
+const HIGH_WATER_BYTES = 512 * 1024;
+/** AMF0 string "@setDataFrame". */
+const SET_DATA_FRAME = Uint8Array.of(
+  0x02,
+  0x00,
+  0x0d,
+  ...Array.from('@setDataFrame', (c) => c.charCodeAt(0)),
+);
+const forms = new Map<string, OutputForm>();
+
+/** The form a push sends in: the RTMP viewers' bytes, metadata as `@setDataFrame onMetaData`. */
+export function pushForm(chunkSize: number, streamId: number): OutputForm {
+  const id = `rtmp-push:${chunkSize}:${streamId}`;
+  let form = forms.get(id);
+  if (form === undefined) {
+    const base = rtmpForm(chunkSize, streamId);
+    form = {
+      id,
+      encode: (p: MediaPacket) => {
+        if (!p.metadata) return p.encoded(base);
+        const payload = new Uint8Array(SET_DATA_FRAME.length + p.payload.length);
+        payload.set(SET_DATA_FRAME);
+        payload.set(p.payload, SET_DATA_FRAME.length);
+        return encodeMessageChunks(
+          { typeId: MessageType.DataAmf0, timestampMs: p.timestampMs, messageStreamId: streamId, payload },
+          { chunkSize, chunkStreamId: ChunkStreamId.Data },
+        );
+      },
+    };
+    forms.set(id, form);
+  }
+  return form;
+}
+
+export interface RtmpPushOptions {
+  /** The local stream. */
+  app: string;
+  name: string;
+  /** rtmp:// or rtmps:// URL to publish to (its last path segment is the remote stream name). */
+  url: string;
+  /** Subscriber kind shown in stats: 'relay-push', 'static-push'. */
+  kind: string;
+  /** End the push (politely) when the local publisher leaves. */
+  endWithPublisher: boolean;
+  /** Called once when the push has ended, whatever the cause. */
+  onClose(reason: string): void;
+}
+
+/** Throws RtmpError 'RTMP_BAD_URL' for a bad URL. */
+export class RtmpPush {
+  readonly id: string;
+  readonly options: RtmpPushOptions;
+  readonly client: RtmpClient;
+  /** Resolves once the remote accepted the publish; rejects when it did not. */
+  readonly ready: Promise<void>;
+  private readonly ctx: ServerContext;
+  private readonly log: Logger;
+  private sub: Subscriber | undefined;
+  private pump: Pump | undefined;
+  private waitTimer: ReturnType<typeof setTimeout> | undefined;
+  private ended = false;
+
+  constructor(ctx: ServerContext, options: RtmpPushOptions) {
+    this.ctx = ctx;
+    this.options = options;
+    this.id = ctx.nextId(options.kind);
+    this.log = ctx.logger.child({ session: this.id, stream: `${options.app}/${options.name}` });
+    this.client = new RtmpClient({
+      url: options.url,
+      mode: 'publish',
+      tlsVerify: ctx.config.enableTlsVerify,
+      timeoutMs: ctx.config.readTimeoutSec * 1000,
+    });
+    this.client.socket.on('error', (err) => this.log.debug({ err: err.message }, 'push socket error'));
+    this.ready = this.client.ready;
+    this.ready.then(
+      () => this.attach(),
+      (err: Error) => this.finish(`not publishing: ${err.message}`),
+    );
+    this.client.closed.then(() => this.finish('remote connection closed'));
+  }
+
+  get url(): string {
+    return this.options.url;
+  }
+
+  get active(): boolean {
+    return this.sub !== undefined && !this.ended;
+  }
+
+  /** Sends what is queued, ends the remote publish and closes the connection. */
+  stop(reason = 'stopped'): void {
+    if (this.ended) return;
+    const sub = this.sub;
+    const pump = this.pump;
+    if (sub !== undefined && pump !== undefined && !this.client.socket.destroyed) {
+      pump.stop();
+      const rest = sub.take();
+      if (rest.length > 0) this.write(rest);
+    }
+    this.client.session.stop();
+    this.client.flush();
+    this.finish(reason);
+    this.client.close();
+  }
+
+  private attach(): void {
+    if (this.ended) return;
+    const { app, name, kind } = this.options;
+    const session = this.client.session;
+    const streamId = session.streamId ?? 1;
+    let pump: Pump | undefined;
+    this.sub = this.ctx.hub.subscribe(
+      app,
+      name,
+      { id: this.id, kind },
+      {
+        form: pushForm(session.chunkSize, streamId),
+        onData: () => pump?.schedule(),
+        onPublish: () => this.clearWait(),
+        onUnpublish: () => {
+          if (this.options.endWithPublisher) pump?.whenIdle(() => this.stop('local publisher left'));
+        },
+        onEnd: (reason) => {
+          this.finish(`removed by the hub: ${reason}`);
+          this.client.socket.destroy();
+        },
+      },
+    );
+    pump = new Pump(
+      this.sub,
+      {
+        write: (chunks, done) => this.write(chunks, done),
+        destroy: (reason) => {
+          this.finish(reason);
+          this.client.socket.destroy();
+        },
+      },
+      { highWaterBytes: HIGH_WATER_BYTES, writeTimeoutMs: this.ctx.config.writeTimeoutSec * 1000 },
+    );
+    this.pump = pump;
+    this.ctx.sessions.set(this.id, {
+      id: this.id,
+      kind,
+      url: this.options.url,
+      streamId,
+      remoteAddress: this.client.socket.remoteAddress,
+    });
+    if (this.options.endWithPublisher && this.ctx.hub.stream(app, name)?.publisher === undefined) {
+      // Like an RTMP player, a push may wait a while for the local publisher.
+      this.waitTimer = setTimeout(
+        () => this.stop('no local publisher'),
+        this.ctx.config.playerWaitSec * 1000,
+      );
+      this.waitTimer.unref();
+    }
+    this.log.info({ url: this.options.url }, 'pushing');
+    pump.schedule();
+  }
+
+  private write(chunks: Uint8Array[], done?: () => void): void {
+    const socket = this.client.socket;
+    if (socket.destroyed) return;
+    this.client.flush(); // control messages the session queued (acks) go first
+    const last = chunks.length - 1;
+    socket.cork();
+    for (let i = 0; i < last; i++) socket.write(chunks[i]!);
+    socket.write(chunks[last]!, done === undefined ? undefined : () => done());
+    socket.uncork();
+  }
+
+  private clearWait(): void {
+    if (this.waitTimer !== undefined) clearTimeout(this.waitTimer);
+    this.waitTimer = undefined;
+  }
+
+  private finish(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.clearWait();
+    this.pump?.stop();
+    this.sub?.close();
+    this.ctx.sessions.delete(this.id);
+    this.log.info({ reason, url: this.options.url }, 'push ended');
+    this.options.onClose(reason);
+  }
+}

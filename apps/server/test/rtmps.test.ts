@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LivegoServer } from '../src/index.js';
+import { channelKey, killAll, rtmpUrl, run, start, startServer, url, waitFor } from './helpers.js';
+import { makeFlv, probeFrames, type TestMedia } from './media.js';
+
+let server: LivegoServer;
+let media: TestMedia;
+let certDir: string;
+
+beforeAll(async () => {
+  certDir = mkdtempSync(join(tmpdir(), 'livego-rtmps-'));
+  const [gen, m] = await Promise.all([
+    run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-days',
+      '1',
+      '-keyout',
+      join(certDir, 'server.key'),
+      '-out',
+      join(certDir, 'server.crt'),
+    ]),
+    makeFlv(3),
+  ]);
+  if (gen.code !== 0) throw new Error(`openssl failed: ${gen.stderr}`);
+  media = m;
+  server = await startServer({
+    enableRtmps: true,
+    rtmpsAddr: '127.0.0.1:0',
+    rtmpsCert: join(certDir, 'server.crt'),
+    rtmpsKey: join(certDir, 'server.key'),
+  });
+});
+afterAll(async () => {
+  killAll();
+  await server?.stop(500);
+  media?.cleanup();
+  if (certDir !== undefined) rmSync(certDir, { recursive: true, force: true });
+});
+
+describe('RTMPS', () => {
+  it('ffmpeg publishes over rtmps:// and viewers play over plain RTMP and HTTP-FLV', async () => {
+    const rtmps = server.address().rtmps;
+    expect(rtmps).toBeDefined();
+    expect(server.address().rtmp).toBeDefined(); // plain RTMP beside TLS
+    const key = await channelKey(server, 'secure');
+    const pub = start('ffmpeg', [
+      '-v',
+      'error',
+      '-re',
+      '-i',
+      media.file,
+      '-c',
+      'copy',
+      '-f',
+      'flv',
+      '-tls_verify',
+      '0',
+      `rtmps://127.0.0.1:${rtmps!.port}/live/${key}`,
+    ]);
+    await waitFor(() => server.hub.stream('live', 'secure')?.publisher !== undefined, 10_000, 'the publisher');
+    const [overRtmp, overFlv] = await Promise.all([
+      probeFrames(rtmpUrl(server, '/live/secure')),
+      probeFrames(url(server, 'httpflv', '/live/secure.flv')),
+    ]);
+    const done = await pub.done;
+    expect(done.stderr).toBe('');
+    expect(done.code).toBe(0);
+    for (const v of [overRtmp, overFlv]) {
+      // Late joiners start at the cached keyframe (one every second).
+      expect(v.video).toBeGreaterThanOrEqual(media.videoFrames - 2 * 25);
+      expect(v.video % 25).toBe(media.videoFrames % 25);
+      expect([v.width, v.height]).toEqual([320, 240]);
+    }
+  });
+
+  it('a plain RTMP handshake on the TLS port is refused without disturbing the server', async () => {
+    const rtmps = server.address().rtmps!;
+    const r = await run(
+      'ffmpeg',
+      ['-v', 'error', '-i', media.file, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${rtmps.port}/live/x`],
+      20_000,
+    );
+    expect(r.code).not.toBe(0);
+    expect(server.hub.stream('live', 'x')).toBeUndefined();
+  });
+
+  it('a missing certificate fails at start-up naming the file', async () => {
+    await expect(
+      startServer({ enableRtmps: true, rtmpsAddr: '127.0.0.1:0', rtmpsCert: join(certDir, 'nope.crt') }),
+    ).rejects.toThrow(/rtmps_cert: cannot read '.*nope\.crt'/);
+  });
+});
