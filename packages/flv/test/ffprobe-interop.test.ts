@@ -8,7 +8,7 @@ import {
   parseVideoTagHeader,
   SoundFormat,
 } from '../src/index.js';
-import { ffprobe, fixture } from './helpers.js';
+import { ffprobe, fixture, REMUX_FIXTURES } from './helpers.js';
 
 interface Packet {
   codec_type: 'audio' | 'video';
@@ -49,15 +49,7 @@ function packetsOf(tags: FlvTag[]): Packet[] {
   return out;
 }
 
-const fixtures = [
-  'h264-aac.flv',
-  'h264-mp3.flv',
-  'aac-only.flv',
-  'h264-only.flv',
-  'h264-bframes.flv',
-  'h264-1080p.flv',
-  'h264-640x360.flv',
-];
+const fixtures = [...REMUX_FIXTURES, 'h264-640x360.flv'];
 
 describe('demuxing ffmpeg-made FLV files gives the packets ffprobe reports', () => {
   for (const name of fixtures) {

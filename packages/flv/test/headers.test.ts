@@ -11,7 +11,6 @@ import {
   encodeVideoTagData,
   encodeVideoTagHeader,
   FlvDemuxer,
-  FlvError,
   FlvTagType,
   FrameType,
   flvTagSize,
@@ -28,21 +27,9 @@ import {
   type VideoTagHeaderInit,
   writeFlvTag,
 } from '../src/index.js';
+import { expectOnlyFlvErrors } from './helpers.js';
 
 const ascii = (s: string) => Array.from(s, (c) => c.charCodeAt(0));
-
-function expectOnlyFlvErrors(parse: (b: Uint8Array) => unknown) {
-  fc.assert(
-    fc.property(fc.uint8Array({ maxLength: 40 }), (bytes) => {
-      try {
-        parse(bytes);
-      } catch (e) {
-        expect(e).toBeInstanceOf(FlvError);
-      }
-    }),
-    { numRuns: 3000 },
-  );
-}
 
 describe('FLV file header', () => {
   it('encodes 13 bytes: signature, version 1, flags, DataOffset 9, PreviousTagSize0', () => {

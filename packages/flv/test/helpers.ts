@@ -1,11 +1,38 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import { FlvError } from '../src/index.js';
 
 export const fixturesDir = join(import.meta.dirname, 'fixtures');
 
 export function fixture(name: string): Uint8Array {
   return new Uint8Array(readFileSync(join(fixturesDir, name)));
+}
+
+/** ffmpeg-made fixtures (fixtures/README.md) that muxer.test re-muxes to ffmpeg's bytes and ffprobe-interop demuxes. */
+export const REMUX_FIXTURES = [
+  'h264-aac.flv',
+  'h264-mp3.flv',
+  'aac-only.flv',
+  'h264-only.flv',
+  'h264-bframes.flv',
+  'h264-1080p.flv',
+];
+
+/** Asserts that `parse` throws nothing but FlvError on 3000 random inputs of up to `maxLength` bytes. */
+export function expectOnlyFlvErrors(parse: (b: Uint8Array) => unknown, maxLength = 40): void {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength }), (bytes) => {
+      try {
+        parse(bytes);
+      } catch (e) {
+        expect(e).toBeInstanceOf(FlvError);
+      }
+    }),
+    { numRuns: 3000 },
+  );
 }
 
 export interface ProbePacket {

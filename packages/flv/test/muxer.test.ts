@@ -10,16 +10,9 @@ import {
   muxFlv,
   parseFlvHeader,
 } from '../src/index.js';
-import { firstDifference, fixture } from './helpers.js';
+import { firstDifference, fixture, REMUX_FIXTURES } from './helpers.js';
 
-const files = [
-  'h264-aac.flv',
-  'h264-mp3.flv',
-  'aac-only.flv',
-  'h264-only.flv',
-  'h264-bframes.flv',
-  'h264-1080p.flv',
-];
+const files = REMUX_FIXTURES;
 
 describe('FLV writing', () => {
   it("re-muxing the tags of ffmpeg's files gives ffmpeg's bytes exactly", () => {
