@@ -97,6 +97,7 @@ export class RedisKeyStore implements KeyStore {
   private readonly log: Logger | undefined;
   private readonly scripts: Record<'get' | 'reset' | 'delete' | 'room', Script>;
   private wasReady = false;
+  private connecting: Promise<void> | undefined;
   private closed = false;
 
   constructor(options: RedisKeyStoreOptions) {
@@ -144,9 +145,18 @@ export class RedisKeyStore implements KeyStore {
    * Connects and PINGs (livego exits when this fails; the server's start() rejects). After a
    * success, a lost connection is retried in the background while every operation fails.
    */
-  async connect(): Promise<void> {
-    if (this.closed) throw new KeyStoreError('KEYS_UNAVAILABLE', 'channel key store is closed');
-    if (this.redis.status !== 'wait' && this.redis.status !== 'end') return;
+  connect(): Promise<void> {
+    if (this.closed)
+      return Promise.reject(new KeyStoreError('KEYS_UNAVAILABLE', 'channel key store is closed'));
+    if (this.connecting !== undefined) return this.connecting;
+    if (this.redis.status !== 'wait' && this.redis.status !== 'end') return Promise.resolve();
+    this.connecting = this.open().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async open(): Promise<void> {
     let lastError: Error | undefined;
     const onError = (err: Error) => {
       lastError = err;
@@ -207,7 +217,9 @@ export class RedisKeyStore implements KeyStore {
 
   private async run(script: Script, ...keys: string[]): Promise<unknown> {
     if (this.closed) throw new KeyStoreError('KEYS_UNAVAILABLE', 'channel key store is closed');
-    if (this.redis.status === 'wait') await this.connect();
+    // Used without connect(): connect on first use, every caller waiting for the same attempt.
+    const status = this.redis.status;
+    if (this.connecting !== undefined || status === 'wait' || status === 'end') await this.connect();
     try {
       return await script(...keys);
     } catch (err) {
