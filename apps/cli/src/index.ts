@@ -1,2 +1,10 @@
-// @livego/cli is not implemented yet; see its README for the issue that fills it.
-export {};
+export type { AppConfig, ListenAddress, LivegoConfig, LogLevel } from './config.js';
+export { defaultConfig, parseListenAddress } from './config.js';
+export type { ConfigErrorCode } from './errors.js';
+export { ConfigError } from './errors.js';
+export { CONFIG_FORMATS } from './file.js';
+export { helpText } from './help.js';
+export type { KeySpec, ValueType } from './keys.js';
+export { envName, KEYS } from './keys.js';
+export type { LoadOptions, LoadResult } from './load.js';
+export { loadConfig } from './load.js';

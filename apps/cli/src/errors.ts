@@ -1,0 +1,22 @@
+/** ConfigError: a flag, env variable or config file entry that livego cannot use (exit code 2). */
+import { type ErrorContext, LivegoError } from '@livego/amf';
+
+export type ConfigErrorCode =
+  /** A flag that does not exist, lacks its value, or a stray argument. */
+  | 'CONFIG_BAD_FLAG'
+  /** The config file cannot be read or parsed, or its format is not supported. */
+  | 'CONFIG_BAD_FILE'
+  /** A key livego does not have. */
+  | 'CONFIG_UNKNOWN_KEY'
+  /** A value of the wrong type or out of range, or values that contradict each other. */
+  | 'CONFIG_BAD_VALUE';
+
+export class ConfigError extends LivegoError {
+  declare readonly code: ConfigErrorCode;
+
+  /** The message is one line that names the key and where it came from (file, flag or env). */
+  constructor(code: ConfigErrorCode, message: string, context: ErrorContext = {}) {
+    super(code, message, context);
+    this.name = 'ConfigError';
+  }
+}
