@@ -80,9 +80,13 @@ describe('in the browser', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-    await page.waitForFunction(() => (globalThis as unknown as { result?: string }).result !== undefined, null, {
-      timeout: 20_000,
-    });
+    await page.waitForFunction(
+      () => (globalThis as unknown as { result?: string }).result !== undefined,
+      null,
+      {
+        timeout: 20_000,
+      },
+    );
     const fromBrowser = Buffer.from(
       await page.evaluate(() => (globalThis as unknown as { result: string }).result),
       'base64',

@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pid, StreamType, TS_PACKET_SIZE, TsMuxer, type TsPcrEvent, wrap33 } from '../src/index.js';
 import { walkFlv } from './flv-input.js';
 import {
-  concat,
   demuxAll,
   diff33,
   ffmpeg,
@@ -18,7 +17,7 @@ import {
   readBytes,
 } from './helpers.js';
 import { hevcAccessUnits } from './hevc-input.js';
-import { type MuxResult, muxFlvTags } from './mux-flv.js';
+import { MuxRecording, type MuxResult, muxFlvTags } from './mux-flv.js';
 
 const tmp = makeTempDir();
 afterAll(() => tmp.cleanup());
@@ -37,6 +36,19 @@ const lavfiAudio = (sampleRate: number): string[] => [
   `sine=frequency=440:sample_rate=${sampleRate}:duration=${SECONDS}`,
 ];
 
+/** libx264, fast, with `bf` B-frames and a key frame every `gop` frames. */
+const x264 = (bf: number, gop: number): string[] => [
+  '-c:v',
+  'libx264',
+  '-preset',
+  'ultrafast',
+  '-bf',
+  String(bf),
+  '-g',
+  String(gop),
+];
+const audioCodec = (codec: string, bitrate: string): string[] => ['-c:a', codec, '-b:a', bitrate];
+
 interface Case {
   name: string;
   args: string[];
@@ -50,79 +62,34 @@ const h265Nal = (n: Uint8Array): number => (n[0]! >>> 1) & 0x3f;
 const flvCases: Case[] = [
   {
     name: 'H.264 with B-frames + AAC',
-    args: [
-      ...lavfiVideo(25),
-      ...lavfiAudio(44100),
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-bf',
-      '2',
-      '-g',
-      '25',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '64k',
-    ],
+    args: [...lavfiVideo(25), ...lavfiAudio(44100), ...x264(2, 25), ...audioCodec('aac', '64k')],
     video: { codec: 'h264', nalType: h264Nal },
     audio: 'aac',
   },
   {
     name: 'H.264 + MP3',
-    args: [
-      ...lavfiVideo(25),
-      ...lavfiAudio(44100),
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-bf',
-      '0',
-      '-g',
-      '25',
-      '-c:a',
-      'libmp3lame',
-      '-b:a',
-      '64k',
-    ],
+    args: [...lavfiVideo(25), ...lavfiAudio(44100), ...x264(0, 25), ...audioCodec('libmp3lame', '64k')],
     video: { codec: 'h264', nalType: h264Nal },
     audio: 'mp3',
   },
   {
     name: 'audio-only AAC',
-    args: [...lavfiAudio(48000), '-c:a', 'aac', '-b:a', '96k'],
+    args: [...lavfiAudio(48000), ...audioCodec('aac', '96k')],
     audio: 'aac',
   },
   {
     name: 'audio-only MP3 at 22.05 kHz (MPEG-2 audio)',
-    args: [...lavfiAudio(22050), '-c:a', 'libmp3lame', '-b:a', '32k'],
+    args: [...lavfiAudio(22050), ...audioCodec('libmp3lame', '32k')],
     audio: 'mp3',
   },
   {
     name: 'video-only H.264',
-    args: [...lavfiVideo(30), '-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '0', '-g', '30'],
+    args: [...lavfiVideo(30), ...x264(0, 30)],
     video: { codec: 'h264', nalType: h264Nal },
   },
   {
     name: 'H.264 at 4 fps + AAC (PCR-only packets between sparse video frames)',
-    args: [
-      ...lavfiVideo(4),
-      ...lavfiAudio(44100),
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-bf',
-      '0',
-      '-g',
-      '4',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '64k',
-    ],
+    args: [...lavfiVideo(4), ...lavfiAudio(44100), ...x264(0, 4), ...audioCodec('aac', '64k')],
     video: { codec: 'h264', nalType: h264Nal },
     audio: 'aac',
   },
@@ -350,20 +317,8 @@ describe('TsMuxer output read by ffprobe, ffmpeg and TsDemuxer', () => {
     const input = hevcAccessUnits(readBytes(hevc));
     const audioTags = walkFlv(readBytes(aacFlv)).filter((t) => t.kind === 'audio');
     const muxer = new TsMuxer({ video: { codec: 'h265', config: input.config }, audio: { codec: 'aac' } });
-    const r: MuxResult = {
-      ts: new Uint8Array(0),
-      videoFrames: 0,
-      audioFrames: 0,
-      segmentStarts: [],
-      video: [],
-      audio: [],
-    };
-    const out: Uint8Array[] = [];
-    let size = 0;
-    const emit = (b: Uint8Array): void => {
-      out.push(b);
-      size += b.length;
-    };
+    const rec = new MuxRecording();
+    const r = rec.result;
     // Interleave by time as an RTMP publisher would: 25 fps video, audio tags at their timestamps.
     let a = 0;
     input.frames.forEach((f, i) => {
@@ -375,19 +330,16 @@ describe('TsMuxer output read by ffprobe, ffmpeg and TsDemuxer', () => {
           muxer.setAudioConfig(t.data);
           continue;
         }
-        emit(muxer.writeAudio({ ptsMs: t.timestampMs, data: t.data }));
+        rec.emit(muxer.writeAudio({ ptsMs: t.timestampMs, data: t.data }));
         r.audio.push({ ptsMs: t.timestampMs, data: t.data });
         r.audioFrames++;
       }
-      if (f.keyframe) {
-        r.segmentStarts.push(size);
-        emit(muxer.writeTables());
-      }
-      emit(muxer.writeVideo({ dtsMs: ms, ptsMs: ms, keyframe: f.keyframe, data: f.data }));
+      if (f.keyframe) rec.segmentStart(muxer.writeTables());
+      rec.emit(muxer.writeVideo({ dtsMs: ms, ptsMs: ms, keyframe: f.keyframe, data: f.data }));
       r.video.push({ dtsMs: ms, ptsMs: ms, keyframe: f.keyframe, data: f.data });
       r.videoFrames++;
     });
-    r.ts = concat(out);
+    rec.finish();
     expect(r.videoFrames).toBe(50);
     checkOutput('hevc_aac', r, { video: { codec: 'h265', nalType: h265Nal }, audio: 'aac' });
   });
@@ -400,14 +352,7 @@ describe('TsDemuxer reading ffmpeg’s own MPEG-TS', () => {
     ffmpeg([
       ...lavfiVideo(25),
       ...lavfiAudio(44100),
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-bf',
-      '2',
-      '-g',
-      '25',
+      ...x264(2, 25),
       '-c:a',
       'aac',
       '-pes_payload_size',

@@ -13,6 +13,36 @@ export interface MuxResult {
   audio: { ptsMs: number; data: Uint8Array }[];
 }
 
+/** Collects what a TsMuxer wrote, and where segments start, into a MuxResult. */
+export class MuxRecording {
+  readonly result: MuxResult = {
+    ts: new Uint8Array(0),
+    videoFrames: 0,
+    audioFrames: 0,
+    segmentStarts: [],
+    video: [],
+    audio: [],
+  };
+  private readonly out: Uint8Array[] = [];
+  private size = 0;
+
+  emit(b: Uint8Array): void {
+    this.out.push(b);
+    this.size += b.length;
+  }
+
+  /** Records a segment start at the current offset, then emits the tables that begin it. */
+  segmentStart(tables: Uint8Array): void {
+    this.result.segmentStarts.push(this.size);
+    this.emit(tables);
+  }
+
+  finish(): MuxResult {
+    this.result.ts = concat(this.out);
+    return this.result;
+  }
+}
+
 /**
  * Feeds FLV tags to a TsMuxer as an RTMP publisher's messages would arrive, cutting a "segment" (tables
  * again) at the first key frame after `segmentMs`, as the HLS segmenter does.
@@ -28,20 +58,8 @@ export function muxFlvTags(tags: FlvTag[], segmentMs = 500, offsetMs = 0): MuxRe
       audio = t.soundFormat === 10 ? { codec: 'aac' } : { codec: 'mp3' };
   }
   const muxer = new TsMuxer({ ...(video && { video }), ...(audio && { audio }) });
-  const out: Uint8Array[] = [];
-  let size = 0;
-  const push = (b: Uint8Array): void => {
-    out.push(b);
-    size += b.length;
-  };
-  const r: MuxResult = {
-    ts: new Uint8Array(0),
-    videoFrames: 0,
-    audioFrames: 0,
-    segmentStarts: [],
-    video: [],
-    audio: [],
-  };
+  const rec = new MuxRecording();
+  const r = rec.result;
   let segmentStartMs = -1;
   for (const t of tags) {
     if (t.kind === 'video') {
@@ -52,10 +70,9 @@ export function muxFlvTags(tags: FlvTag[], segmentMs = 500, offsetMs = 0): MuxRe
       if (t.packetType !== 1) continue;
       if (t.keyframe && (segmentStartMs < 0 || t.timestampMs - segmentStartMs >= segmentMs)) {
         segmentStartMs = t.timestampMs;
-        r.segmentStarts.push(size);
-        push(muxer.writeTables());
+        rec.segmentStart(muxer.writeTables());
       }
-      push(
+      rec.emit(
         muxer.writeVideo({
           dtsMs: rtmp(t.timestampMs),
           compositionTimeMs: t.compositionTimeMs,
@@ -77,14 +94,12 @@ export function muxFlvTags(tags: FlvTag[], segmentMs = 500, offsetMs = 0): MuxRe
       }
       if (video === undefined && segmentStartMs < 0) {
         segmentStartMs = t.timestampMs;
-        r.segmentStarts.push(size);
-        push(muxer.writeTables());
+        rec.segmentStart(muxer.writeTables());
       }
-      push(muxer.writeAudio({ ptsMs: rtmp(t.timestampMs), data: t.data }));
+      rec.emit(muxer.writeAudio({ ptsMs: rtmp(t.timestampMs), data: t.data }));
       r.audio.push({ ptsMs: t.timestampMs + offsetMs, data: t.data });
       r.audioFrames++;
     }
   }
-  r.ts = concat(out);
-  return r;
+  return rec.finish();
 }
