@@ -1,6 +1,10 @@
 export type { AppConfig, ListenAddress, LogLevel, ServerConfig } from './config.js';
 export { defaultConfig, parseListenAddress } from './config.js';
+export type { JwtAlgorithm, JwtConfig, JwtResult } from './jwt.js';
+export { createJwtGuard, JwtGuard } from './jwt.js';
 export type { KeyStore } from './keys.js';
 export { MemoryKeyStore, newChannelKey, redactKey } from './keys.js';
+export type { KeyStoreErrorCode, RedisKeyStoreOptions } from './redis-keys.js';
+export { KeyStoreError, RedisKeyStore } from './redis-keys.js';
 export type { CreateServerOptions, LivegoServer, ServerAddresses } from './server.js';
 export { createServer } from './server.js';
