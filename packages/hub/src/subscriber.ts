@@ -146,18 +146,44 @@ export class Subscriber {
     const out: Uint8Array[] = [];
     let n = 0;
     while (this.head < this.queue.length && (out.length === 0 || n < maxBytes)) {
-      const p = this.queue[this.head]!;
-      this.queue[this.head] = undefined as unknown as MediaPacket; // let the packet be collected
-      this.head++;
-      const bytes = p.encoded(this.sink.form);
+      const bytes = this.dequeue().encoded(this.sink.form);
       out.push(bytes);
       n += bytes.length;
-      this.stats.payloadBytesOut += p.payload.length;
-      if (p.kind === 'video') this.stats.videoPayloadBytesOut += p.payload.length;
-      this.queuedBytes -= bytes.length;
     }
-    this.stats.packetsOut += out.length;
     this.stats.bytesOut += n;
+    this.drained();
+    return out;
+  }
+
+  /**
+   * The queued packets themselves, oldest first (at most `maxPackets`), for a consumer that takes them
+   * in-process as they arrive, such as an HLS segmenter called from `onData`. Shared: never modify them.
+   */
+  takePackets(maxPackets = Number.POSITIVE_INFINITY): MediaPacket[] {
+    const out: MediaPacket[] = [];
+    let n = 0;
+    while (this.head < this.queue.length && out.length < maxPackets) {
+      const p = this.dequeue();
+      out.push(p);
+      n += p.encoded(this.sink.form).length;
+    }
+    this.stats.bytesOut += n;
+    this.drained();
+    return out;
+  }
+
+  private dequeue(): MediaPacket {
+    const p = this.queue[this.head]!;
+    this.queue[this.head] = undefined as unknown as MediaPacket; // let the packet be collected
+    this.head++;
+    this.queuedBytes -= p.encoded(this.sink.form).length;
+    this.stats.packetsOut++;
+    this.stats.payloadBytesOut += p.payload.length;
+    if (p.kind === 'video') this.stats.videoPayloadBytesOut += p.payload.length;
+    return p;
+  }
+
+  private drained(): void {
     if (this.head === this.queue.length) {
       this.queue = [];
       this.head = 0;
@@ -169,7 +195,6 @@ export class Subscriber {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
-    return out;
   }
 
   /** Detaches from the stream. The sink's onEnd is not called for a close the server asked for. */

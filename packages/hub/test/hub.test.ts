@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Hub, HubError } from '../src/index.js';
+import { Hub, HubError, type MediaPacket, type Subscriber } from '../src/index.js';
 import {
   AUDIO_SEQ,
   aac,
@@ -309,5 +309,55 @@ describe('publishers', () => {
   it('rejects gop_num values that make no sense', () => {
     expect(() => new Hub({ gopNum: -1 })).toThrow(TypeError);
     expect(() => new Hub({ gopNum: 1.5 })).toThrow(TypeError);
+  });
+});
+
+describe('takePackets', () => {
+  it('hands an in-process consumer every packet as it arrives, in order, and keeps the queue empty', () => {
+    const hub = new Hub();
+    const pub = hub.publish('live', 'movie', { id: 'p', kind: 'rtmp' }, pubSink());
+    const got: MediaPacket[] = [];
+    const form = { id: 'payload', encode: (p: MediaPacket) => p.payload };
+    const sub: Subscriber = hub.subscribe(
+      'live',
+      'movie',
+      { id: 'hls', kind: 'hls' },
+      {
+        form,
+        onData: () => {
+          got.push(...sub.takePackets());
+          expect(sub.queuedPackets).toBe(0);
+          expect(sub.queuedByteCount).toBe(0);
+        },
+        onEnd: () => {},
+      },
+    );
+    const written: MediaPacket[] = [];
+    const w = (kind: 'audio' | 'video', ts: number, body: Uint8Array) =>
+      written.push(pub.write(kind, ts, body).packet!);
+    w('video', 0, VIDEO_SEQ);
+    w('audio', 0, AUDIO_SEQ);
+    for (let i = 0; i < 10; i++) {
+      w('video', i * 40, i % 5 === 0 ? key(i) : inter(i));
+      w('audio', i * 40, aac(i));
+    }
+    expect(got).toEqual(written); // the very same packet objects, none skipped
+    expect(got.every((p, i) => p === written[i])).toBe(true);
+    expect(sub.stats.packetsOut).toBe(written.length);
+    expect(sub.stats.bytesOut).toBe(written.reduce((n, p) => n + p.payload.length, 0));
+  });
+
+  it('takes at most maxPackets and leaves the rest queued', () => {
+    const hub = new Hub();
+    const pub = hub.publish('live', 'm', { id: 'p', kind: 'rtmp' }, pubSink());
+    const sub = hub.subscribe('live', 'm', { id: 's', kind: 'hls' }, recordingSink(countingForm()));
+    pub.write('video', 0, VIDEO_SEQ);
+    feed(pub, 2, 3);
+    const queued = sub.queuedPackets;
+    const first = sub.takePackets(2);
+    expect(first).toHaveLength(2);
+    expect(sub.queuedPackets).toBe(queued - 2);
+    expect(decode(sub.take())).toHaveLength(queued - 2);
+    expect(sub.queuedByteCount).toBe(0);
   });
 });
