@@ -32,6 +32,7 @@ export class RtmpPull implements Relay {
   private readonly log: Logger;
   private readonly onClose: (reason: string) => void;
   private pub: Publisher | undefined;
+  private attachError: Error | undefined;
   private ended = false;
 
   /** Throws RtmpError 'RTMP_BAD_URL' for a bad URL. */
@@ -56,7 +57,9 @@ export class RtmpPull implements Relay {
     socket.setTimeout(ctx.config.readTimeoutSec * 1000, () =>
       this.stop(`no data for ${ctx.config.readTimeoutSec} s`),
     );
-    this.ready = this.client.ready.then(() => this.attach());
+    this.ready = this.client.ready.then(() => {
+      if (this.attachError !== undefined) throw this.attachError;
+    });
     this.ready.catch((err: Error) => this.stop(`not playing: ${err.message}`));
     this.client.closed.then(() => this.stop('remote connection closed'));
   }
@@ -75,14 +78,20 @@ export class RtmpPull implements Relay {
   }
 
   private attach(): void {
-    if (this.ended) throw new Error('stopped');
-    // Throws HubError when takeover is off and the stream is live: the start fails with it.
-    this.pub = this.ctx.hub.publish(
-      this.app,
-      this.name,
-      { id: this.id, kind: 'relay-pull', nowMs: Date.now() },
-      { onEnd: (reason) => this.stop(`local publisher ended: ${reason}`) },
-    );
+    if (this.ended) return;
+    try {
+      this.pub = this.ctx.hub.publish(
+        this.app,
+        this.name,
+        { id: this.id, kind: 'relay-pull', nowMs: Date.now() },
+        { onEnd: (reason) => this.stop(`local publisher ended: ${reason}`) },
+      );
+    } catch (err) {
+      // HubError when takeover is off and the room is live: the start fails with it.
+      this.attachError = err as Error;
+      this.client.socket.destroy();
+      return;
+    }
     this.ctx.sessions.set(this.id, {
       id: this.id,
       kind: 'relay-pull',
@@ -95,6 +104,10 @@ export class RtmpPull implements Relay {
 
   private onEvent(e: ClientEvent): void {
     switch (e.type) {
+      case 'playStart':
+        // Now, not on `ready`: the remote's start-up burst may follow in this same read.
+        this.attach();
+        return;
       case 'audio':
       case 'video':
       case 'data': {

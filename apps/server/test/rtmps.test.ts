@@ -66,7 +66,11 @@ describe('RTMPS', () => {
       '0',
       `rtmps://127.0.0.1:${rtmps!.port}/live/${key}`,
     ]);
-    await waitFor(() => server.hub.stream('live', 'secure')?.publisher !== undefined, 10_000, 'the publisher');
+    await waitFor(
+      () => server.hub.stream('live', 'secure')?.publisher !== undefined,
+      10_000,
+      'the publisher',
+    );
     const [overRtmp, overFlv] = await Promise.all([
       probeFrames(rtmpUrl(server, '/live/secure')),
       probeFrames(url(server, 'httpflv', '/live/secure.flv')),
