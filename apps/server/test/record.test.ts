@@ -69,31 +69,46 @@ describe('FLV recording (flv_archive)', () => {
     expect(recordingPath('/r', 'live', '../../etc/x', 1)).toBe('/r/live/..%2F..%2Fetc%2Fx_1.flv');
   });
 
-  it('writes each publish to flv_dir/APP/ROOM_TIME.flv, closed at the end, with every frame', async () => {
+  it('writes each publish to flv_dir/APP/ROOM_TIME.flv as it comes, closed at the end, with every frame', async () => {
     const flvDir = join(dir, 'ok');
     const { server, lines } = await serverWithLog(flvDir);
     const key = await channelKey(server, 'movie');
     const before = Math.floor(Date.now() / 1000);
-    for (let i = 0; i < 2; i++) {
-      const pub = publish(media.file, rtmpUrl(server, `/live/${key}`));
-      const r = await pub.done;
-      expect(r.code).toBe(0);
-      await waitFor(() => server.recorder!.recordings.size === 0, 10_000, 'the recording to close');
-    }
+    const first = publish(media.file, rtmpUrl(server, `/live/${key}`), true);
+    await waitFor(() => server.recorder!.recordings.size === 1, 10_000, 'the recording');
+    const firstPath = server.recorder!.recordings.get('live/movie')!.path;
+    // Streamed: the file grows while the publisher is live.
+    await waitFor(
+      () => (statSync(firstPath, { throwIfNoEntry: false })?.size ?? 0) > 50_000,
+      10_000,
+      'bytes on disk',
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    // A second publisher takes the room over: a new publish, a new file; the first one is closed.
+    const second = publish(media.file, rtmpUrl(server, `/live/${key}`));
+    expect((await first.done).code).not.toBe(0);
+    expect((await second.done).code).toBe(0);
+    await waitFor(() => server.recorder!.recordings.size === 0, 10_000, 'the recordings to close');
     const after = Math.floor(Date.now() / 1000);
     const files = readdirSync(join(flvDir, 'live')).sort();
-    expect(files).toHaveLength(2); // two publishes, two files (a suffix when in the same second)
+    expect(files).toHaveLength(2); // a suffix when both started in the same second
+    const counts = [];
     for (const f of files) {
       const m = /^movie_(\d+)(_1)?\.flv$/.exec(f);
       expect(m).not.toBeNull();
       expect(Number(m![1])).toBeGreaterThanOrEqual(before);
       expect(Number(m![1])).toBeLessThanOrEqual(after);
-      const counts = await probeFrames(join(flvDir, 'live', f));
-      expect(counts.stderr).toBe('');
-      expect(counts.video).toBe(media.videoFrames);
-      expect([counts.width, counts.height]).toEqual([320, 240]);
-      expect(media.audioFrames - counts.audio).toBeLessThanOrEqual(1); // audio before the first keyframe
+      const c = await probeFrames(join(flvDir, 'live', f));
+      expect(c.stderr).toBe('');
+      expect([c.width, c.height]).toEqual([320, 240]);
+      counts.push({ path: join(flvDir, 'live', f), ...c });
     }
+    const firstCounts = counts.find((c) => c.path === firstPath)!;
+    const secondCounts = counts.find((c) => c.path !== firstPath)!;
+    expect(firstCounts.video).toBeGreaterThan(0);
+    expect(firstCounts.video).toBeLessThan(media.videoFrames);
+    expect(secondCounts.video).toBe(media.videoFrames);
+    expect(media.audioFrames - secondCounts.audio).toBeLessThanOrEqual(1); // audio before the first keyframe
     expect(lines().filter((l) => l.includes('"recording closed"'))).toHaveLength(2);
     expect(lines().join('\n')).not.toContain(key); // the secret key never names a file or a log line
   });
