@@ -140,46 +140,66 @@ class Filler {
   }
 }
 
-/** The server side: feed it the client's bytes; it answers C0+C1 with S0+S1+S2, then waits for C2. */
-export class ServerHandshake {
-  private stateValue: ServerHandshakeState = 'awaitingC0C1';
-  private readonly complex: boolean;
+type Role = 'server' | 'client';
+
+interface RoleSpec<S> {
+  self: Role;
+  peer: Role;
+  /** The state that awaits the peer's version byte and first packet (C0+C1 / S0+S1). */
+  awaitingFirst: S;
+  /** The state that awaits the peer's answer to our packet (C2 / S2). */
+  awaitingSecond: S;
+  /** The peer's version byte, for error messages. */
+  versionField: 'C0' | 'S0';
+}
+
+/**
+ * The machine both roles share (RTMP spec 1.0 §5.2.1-5.2.4, mirrored): read the peer's version byte and
+ * first packet, answer it, then read the peer's answer to ours. Subclasses build the answer.
+ */
+abstract class TwoPhaseHandshake<S extends string> {
+  protected stateValue: S | 'done' | 'failed';
+  protected readonly complex: boolean;
   private readonly epoch: number;
   private readonly random: Uint8Array;
-  private readonly c0c1 = new Filler(1 + HANDSHAKE_PACKET_SIZE);
-  private c2: Filler | undefined;
+  private readonly first = new Filler(1 + HANDSHAKE_PACKET_SIZE);
+  private second: Filler | undefined;
   private mode: HandshakeMode = 'simple';
   private peerVersion = 0;
-  private schema: DigestSchema | undefined;
-  private s1Digest: Uint8Array | undefined;
+  protected schema: DigestSchema | undefined;
+  /** The digest in our C1/S1, which the peer's C2/S2 answers in complex mode. */
+  private ourDigest: Uint8Array | undefined;
 
-  constructor(options: HandshakeOptions = {}) {
+  constructor(
+    options: HandshakeOptions,
+    private readonly role: RoleSpec<S>,
+    initial: S,
+  ) {
+    this.stateValue = initial;
     this.complex = options.complex ?? true;
     this.epoch = epochField(options.epochMs);
     this.random = randomBytes(options);
   }
 
-  get state(): ServerHandshakeState {
-    return this.stateValue;
-  }
-
-  /** Takes any slice of the client's bytes; never throws. After 'done' or 'error' the machine is closed. */
+  /** Takes any slice of the peer's bytes; never throws. After 'done' or 'error' the machine is closed. */
   receive(bytes: Uint8Array): HandshakeEvent[] {
     const events: HandshakeEvent[] = [];
     let pos = 0;
-    if (this.stateValue === 'awaitingC0C1') {
-      pos = this.c0c1.fill(bytes, pos);
-      const version = this.c0c1.buf[0]!;
-      if (this.c0c1.filled > 0 && version !== RTMP_VERSION) return this.fail(versionError(version, 'C0'));
-      if (!this.c0c1.full) return events;
-      events.push({ type: 'data', bytes: this.answer(this.c0c1.buf.subarray(1)) });
-      this.c2 = new Filler(HANDSHAKE_PACKET_SIZE);
-      this.stateValue = 'awaitingC2';
+    if (this.stateValue === this.role.awaitingFirst) {
+      pos = this.first.fill(bytes, pos);
+      const version = this.first.buf[0]!;
+      if (this.first.filled > 0 && version !== RTMP_VERSION) {
+        return this.fail(versionError(version, this.role.versionField));
+      }
+      if (!this.first.full) return events;
+      events.push({ type: 'data', bytes: this.answer(this.first.buf.subarray(1)) });
+      this.second = new Filler(HANDSHAKE_PACKET_SIZE);
+      this.stateValue = this.role.awaitingSecond;
     }
-    if (this.stateValue === 'awaitingC2') {
-      const c2 = this.c2!;
-      pos = c2.fill(bytes, pos);
-      if (!c2.full) return events;
+    if (this.stateValue === this.role.awaitingSecond) {
+      const second = this.second!;
+      pos = second.fill(bytes, pos);
+      if (!second.full) return events;
       this.stateValue = 'done';
       const done: HandshakeEvent = {
         type: 'done',
@@ -189,69 +209,112 @@ export class ServerHandshake {
       };
       if (this.mode === 'complex') {
         done.schema = this.schema!;
-        done.peerDigestValid = verifyReplyDigest(c2.buf, this.s1Digest!, 'client');
+        done.peerDigestValid = verifyReplyDigest(second.buf, this.ourDigest!, this.role.peer);
       }
       events.push(done);
-      this.c2 = undefined;
+      this.second = undefined;
       return events;
     }
     return this.closedError();
   }
 
-  /** Builds S0+S1+S2 for a C1. */
-  private answer(c1: Uint8Array): Uint8Array {
-    this.peerVersion = readU32(c1, 4);
-    const found = this.complex ? findDigest(c1, 'client') : undefined;
-    const out = new Uint8Array(1 + 2 * HANDSHAKE_PACKET_SIZE);
-    out[0] = RTMP_VERSION;
-    const s1 = out.subarray(1, 1 + HANDSHAKE_PACKET_SIZE);
-    const s2 = out.subarray(1 + HANDSHAKE_PACKET_SIZE);
-    writeU32(s1, 0, this.epoch);
-    s1.set(this.random.subarray(0, RANDOM_PACKET_BYTES), 8);
-    if (found === undefined) {
-      s2.set(c1);
-      return out;
-    }
-    this.mode = 'complex';
-    this.schema = found.schema;
-    writeU32(s1, 4, SERVER_DIGEST_VERSION);
-    const offset = imprintDigest(s1, found.schema, 'server');
-    this.s1Digest = s1.slice(offset, offset + 32);
-    s2.set(this.random.subarray(RANDOM_PACKET_BYTES, RANDOM_BYTES));
-    imprintReplyDigest(s2, found.digest, 'server');
-    return out;
+  /** Our bytes for the peer's first packet (C1 or S1). */
+  protected abstract answer(peerFirst: Uint8Array): Uint8Array;
+
+  /** The events for bytes that arrive when no packet is awaited. */
+  protected closedError(): HandshakeEvent[] {
+    const why =
+      this.stateValue === 'done' ? 'is done: pass further bytes to the chunk stream' : 'failed earlier';
+    return [
+      {
+        type: 'error',
+        error: new RtmpError('RTMP_HANDSHAKE_STATE', `RTMP ${this.role.self} handshake ${why}`),
+      },
+    ];
   }
 
-  private fail(error: RtmpError): HandshakeEvent[] {
+  protected fail(error: RtmpError): HandshakeEvent[] {
     this.stateValue = 'failed';
-    this.c2 = undefined;
+    this.second = undefined;
     return [{ type: 'error', error }];
   }
 
-  private closedError(): HandshakeEvent[] {
-    const why =
-      this.stateValue === 'done' ? 'is done: pass further bytes to the chunk stream' : 'failed earlier';
-    return [{ type: 'error', error: new RtmpError('RTMP_HANDSHAKE_STATE', `RTMP server handshake ${why}`) }];
+  /**
+   * Writes our C1/S1 into `packet`: time, zero version, random bytes; with `schema`, our digest version
+   * and a digest, which the peer's answer must then carry.
+   */
+  protected writeFirstPacket(packet: Uint8Array, schema: DigestSchema | undefined): void {
+    writeU32(packet, 0, this.epoch);
+    packet.set(this.random.subarray(0, RANDOM_PACKET_BYTES), 8);
+    if (schema === undefined) return;
+    writeU32(packet, 4, this.role.self === 'server' ? SERVER_DIGEST_VERSION : CLIENT_DIGEST_VERSION);
+    const offset = imprintDigest(packet, schema, this.role.self);
+    this.ourDigest = packet.slice(offset, offset + 32);
+  }
+
+  /**
+   * Writes our C2/S2 for the peer's C1/S1 into `reply`: a digest answer when the peer's packet carries a
+   * valid digest (complex mode, which sets `schema`), else an echo of it.
+   */
+  protected writeReply(peerFirst: Uint8Array, reply: Uint8Array): void {
+    this.peerVersion = readU32(peerFirst, 4);
+    // Only the digest tells: peers that ignore ours may still fill the version field.
+    const found = this.complex ? findDigest(peerFirst, this.role.peer) : undefined;
+    if (found === undefined) {
+      reply.set(peerFirst);
+      return;
+    }
+    this.mode = 'complex';
+    this.schema = found.schema;
+    reply.set(this.random.subarray(RANDOM_PACKET_BYTES, RANDOM_BYTES));
+    imprintReplyDigest(reply, found.digest, this.role.self);
+  }
+}
+
+/** The server side: feed it the client's bytes; it answers C0+C1 with S0+S1+S2, then waits for C2. */
+export class ServerHandshake extends TwoPhaseHandshake<ServerHandshakeState> {
+  constructor(options: HandshakeOptions = {}) {
+    super(
+      options,
+      {
+        self: 'server',
+        peer: 'client',
+        awaitingFirst: 'awaitingC0C1',
+        awaitingSecond: 'awaitingC2',
+        versionField: 'C0',
+      },
+      'awaitingC0C1',
+    );
+  }
+
+  get state(): ServerHandshakeState {
+    return this.stateValue;
+  }
+
+  /** Builds S0+S1+S2 for a C1: S1 carries a digest in the schema of C1's, when C1 has one. */
+  protected override answer(c1: Uint8Array): Uint8Array {
+    const out = new Uint8Array(1 + 2 * HANDSHAKE_PACKET_SIZE);
+    out[0] = RTMP_VERSION;
+    this.writeReply(c1, out.subarray(1 + HANDSHAKE_PACKET_SIZE));
+    this.writeFirstPacket(out.subarray(1, 1 + HANDSHAKE_PACKET_SIZE), this.schema);
+    return out;
   }
 }
 
 /** The client side: `start()` gives C0+C1; feed it the server's bytes; it answers S1 with C2. */
-export class ClientHandshake {
-  private stateValue: ClientHandshakeState = 'idle';
-  private readonly complex: boolean;
-  private readonly epoch: number;
-  private readonly random: Uint8Array;
-  private c1Digest: Uint8Array | undefined;
-  private readonly s0s1 = new Filler(1 + HANDSHAKE_PACKET_SIZE);
-  private s2: Filler | undefined;
-  private mode: HandshakeMode = 'simple';
-  private peerVersion = 0;
-  private schema: DigestSchema | undefined;
-
+export class ClientHandshake extends TwoPhaseHandshake<ClientHandshakeState> {
   constructor(options: HandshakeOptions = {}) {
-    this.complex = options.complex ?? true;
-    this.epoch = epochField(options.epochMs);
-    this.random = randomBytes(options);
+    super(
+      options,
+      {
+        self: 'client',
+        peer: 'server',
+        awaitingFirst: 'awaitingS0S1',
+        awaitingSecond: 'awaitingS2',
+        versionField: 'S0',
+      },
+      'idle',
+    );
   }
 
   get state(): ClientHandshakeState {
@@ -263,81 +326,25 @@ export class ClientHandshake {
     if (this.stateValue !== 'idle') throw new TypeError('ClientHandshake.start() was already called');
     const out = new Uint8Array(1 + HANDSHAKE_PACKET_SIZE);
     out[0] = RTMP_VERSION;
-    const c1 = out.subarray(1);
-    writeU32(c1, 0, this.epoch);
-    c1.set(this.random.subarray(0, RANDOM_PACKET_BYTES), 8);
-    if (this.complex) {
-      writeU32(c1, 4, CLIENT_DIGEST_VERSION);
-      // Schema 1 (digest block first), as Flash Player 9+, librtmp and ffmpeg send.
-      const offset = imprintDigest(c1, 1, 'client');
-      this.c1Digest = c1.slice(offset, offset + 32);
-    }
+    // Schema 1 (digest block first), as Flash Player 9+, librtmp and ffmpeg send.
+    this.writeFirstPacket(out.subarray(1), this.complex ? 1 : undefined);
     this.stateValue = 'awaitingS0S1';
     return out;
   }
 
-  /** Takes any slice of the server's bytes; never throws. After 'done' or 'error' the machine is closed. */
-  receive(bytes: Uint8Array): HandshakeEvent[] {
-    const events: HandshakeEvent[] = [];
-    let pos = 0;
-    if (this.stateValue === 'awaitingS0S1') {
-      pos = this.s0s1.fill(bytes, pos);
-      const version = this.s0s1.buf[0]!;
-      if (this.s0s1.filled > 0 && version !== RTMP_VERSION) return this.fail(versionError(version, 'S0'));
-      if (!this.s0s1.full) return events;
-      events.push({ type: 'data', bytes: this.answer(this.s0s1.buf.subarray(1)) });
-      this.s2 = new Filler(HANDSHAKE_PACKET_SIZE);
-      this.stateValue = 'awaitingS2';
-    }
-    if (this.stateValue === 'awaitingS2') {
-      const s2 = this.s2!;
-      pos = s2.fill(bytes, pos);
-      if (!s2.full) return events;
-      this.stateValue = 'done';
-      const done: HandshakeEvent = {
-        type: 'done',
-        rest: bytes.subarray(pos),
-        mode: this.mode,
-        peerVersion: this.peerVersion,
-      };
-      if (this.mode === 'complex') {
-        done.schema = this.schema!;
-        done.peerDigestValid = verifyReplyDigest(s2.buf, this.c1Digest!, 'server');
-      }
-      events.push(done);
-      this.s2 = undefined;
-      return events;
-    }
+  /** Builds C2 for an S1: a digest answer when S1 carries a valid server digest, else an echo of S1. */
+  protected override answer(s1: Uint8Array): Uint8Array {
+    const c2 = new Uint8Array(HANDSHAKE_PACKET_SIZE);
+    this.writeReply(s1, c2);
+    return c2;
+  }
+
+  protected override closedError(): HandshakeEvent[] {
     if (this.stateValue === 'idle') {
       return this.fail(
         new RtmpError('RTMP_HANDSHAKE_STATE', 'RTMP client handshake received bytes before start()'),
       );
     }
-    const why =
-      this.stateValue === 'done' ? 'is done: pass further bytes to the chunk stream' : 'failed earlier';
-    return [{ type: 'error', error: new RtmpError('RTMP_HANDSHAKE_STATE', `RTMP client handshake ${why}`) }];
-  }
-
-  /** Builds C2 for an S1: a digest answer when S1 carries a valid server digest, else an echo of S1. */
-  private answer(s1: Uint8Array): Uint8Array {
-    this.peerVersion = readU32(s1, 4);
-    // Only the digest tells: servers that ignore ours may still fill the version field.
-    const found = this.complex ? findDigest(s1, 'server') : undefined;
-    const c2 = new Uint8Array(HANDSHAKE_PACKET_SIZE);
-    if (found === undefined) {
-      c2.set(s1);
-      return c2;
-    }
-    this.mode = 'complex';
-    this.schema = found.schema;
-    c2.set(this.random.subarray(RANDOM_PACKET_BYTES, RANDOM_BYTES));
-    imprintReplyDigest(c2, found.digest, 'client');
-    return c2;
-  }
-
-  private fail(error: RtmpError): HandshakeEvent[] {
-    this.stateValue = 'failed';
-    this.s2 = undefined;
-    return [{ type: 'error', error }];
+    return super.closedError();
   }
 }

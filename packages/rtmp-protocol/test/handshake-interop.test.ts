@@ -1,40 +1,40 @@
 // The handshake against real peers: rtmpdump 2.4 (librtmp) and ffmpeg 5.1 as clients of ServerHandshake,
 // ffmpeg -listen as the server of ClientHandshake. A thin node:net harness carries the bytes.
-import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClientHandshake, type HandshakeEvent, ServerHandshake } from '../src/handshake.js';
+import { connectWithRetry, freePort, killChildren, outputOf, run } from './harness.js';
 
 type Done = Extract<HandshakeEvent, { type: 'done' }>;
 
-const children = new Set<ChildProcess>();
 const servers = new Set<net.Server>();
 const sockets = new Set<net.Socket>();
 
 afterAll(() => {
   for (const s of sockets) s.destroy();
   for (const s of servers) s.close();
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killChildren();
 });
 
-interface Peer {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<void>;
-}
-
-function run(cmd: string, args: string[]): Peer {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    output += d.toString('latin1');
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    output += d.toString('latin1');
-  });
-  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  return { child, output: () => output, exited };
+/**
+ * Feeds the peer's `bytes` to a handshake: our answer goes to `socket` (after `tamper`), an error to
+ * `reject`, the end to `onDone`.
+ */
+function feedHandshake(
+  hs: ServerHandshake | ClientHandshake,
+  bytes: Uint8Array,
+  socket: net.Socket,
+  tamper: (ours: Uint8Array) => void,
+  reject: (e: unknown) => void,
+  onDone: (done: Done) => void,
+): void {
+  for (const e of hs.receive(bytes)) {
+    if (e.type === 'data') {
+      tamper(e.bytes);
+      socket.write(e.bytes);
+    } else if (e.type === 'error') reject(e.error);
+    else onDone(e);
+  }
 }
 
 const CONNECT = Buffer.from('\x02\x00\x07connect', 'latin1');
@@ -71,16 +71,10 @@ async function handshakeServer(
           after = Buffer.concat([after, bytes]);
           return finish();
         }
-        for (const e of hs.receive(bytes)) {
-          if (e.type === 'data') {
-            tamper(e.bytes);
-            socket.write(e.bytes);
-          } else if (e.type === 'error') reject(e.error);
-          else {
-            done = e;
-            after = Buffer.from(e.rest);
-          }
-        }
+        feedHandshake(hs, bytes, socket, tamper, reject, (e) => {
+          done = e;
+          after = Buffer.from(e.rest);
+        });
         finish();
       });
       socket.on('close', () => reject(new Error(`client closed; handshake state ${hs.state}`)));
@@ -110,7 +104,7 @@ describe('ServerHandshake with real clients', () => {
       ...['-r', `rtmp://127.0.0.1:${port}/live/x`, '-w', SWF_HASH, '-x', '1'],
     ]);
     const { done, after } = await accepted;
-    await peer.exited;
+    await peer.exit;
     expect(done).toMatchObject({
       mode: 'complex',
       schema: 1,
@@ -118,7 +112,7 @@ describe('ServerHandshake with real clients', () => {
       peerDigestValid: true,
     });
     expectConnectChunk(after);
-    const log = peer.output();
+    const log = outputOf(peer);
     expect(log).toMatch(/Genuine Adobe Flash Media Server/);
     expect(log).not.toMatch(/Couldn't verify the server digest|Server not genuine Adobe/);
   });
@@ -132,8 +126,8 @@ describe('ServerHandshake with real clients', () => {
       ...['-r', `rtmp://127.0.0.1:${port}/live/x`, '-w', SWF_HASH, '-x', '1'],
     ]);
     await expect(accepted).rejects.toThrow(/client closed/);
-    await peer.exited;
-    expect(peer.output()).toMatch(/Server not genuine Adobe/);
+    await peer.exit;
+    expect(outputOf(peer)).toMatch(/Server not genuine Adobe/);
   });
 
   it('completes the simple handshake with rtmpdump in its default mode', async () => {
@@ -148,10 +142,10 @@ describe('ServerHandshake with real clients', () => {
       `rtmp://127.0.0.1:${port}/live/x`,
     ]);
     const { done, after } = await accepted;
-    await peer.exited;
+    await peer.exit;
     expect(done).toMatchObject({ mode: 'simple', peerVersion: 0 });
     expectConnectChunk(after);
-    expect(peer.output()).not.toMatch(/client signature does not match/);
+    expect(outputOf(peer)).not.toMatch(/client signature does not match/);
   });
 
   it('completes the digest handshake with an ffmpeg player, which verifies S1 and S2', async () => {
@@ -161,7 +155,7 @@ describe('ServerHandshake with real clients', () => {
       ...['-i', `rtmp://127.0.0.1:${port}/live/x`, '-f', 'null', '-'],
     ]);
     const { done, after } = await accepted;
-    await peer.exited;
+    await peer.exit;
     // ffmpeg only answers with a digest C2 after finding our S1 digest and checking S2's.
     expect(done).toMatchObject({
       mode: 'complex',
@@ -170,7 +164,7 @@ describe('ServerHandshake with real clients', () => {
       peerDigestValid: true,
     });
     expectConnectChunk(after);
-    expect(peer.output()).not.toMatch(/Server response validating failed|Signature mismatch/);
+    expect(outputOf(peer)).not.toMatch(/Server response validating failed|Signature mismatch/);
   });
 
   it('control: an ffmpeg player refuses a server whose S1 digest is wrong, and says so', async () => {
@@ -182,8 +176,8 @@ describe('ServerHandshake with real clients', () => {
       ...['-i', `rtmp://127.0.0.1:${port}/live/x`, '-f', 'null', '-'],
     ]);
     await expect(accepted).rejects.toThrow(/client closed/);
-    await peer.exited;
-    expect(peer.output()).toMatch(/Server response validating failed/);
+    await peer.exit;
+    expect(outputOf(peer)).toMatch(/Server response validating failed/);
   });
 
   it('completes the digest handshake with an ffmpeg publisher', async () => {
@@ -193,7 +187,7 @@ describe('ServerHandshake with real clients', () => {
       ...['-f', 'flv', `rtmp://127.0.0.1:${port}/live/x`],
     ]);
     const { done, after } = await accepted;
-    await peer.exited;
+    await peer.exit;
     // A publishing ffmpeg skips the server digest checks and echoes S1 as C2.
     expect(done).toMatchObject({
       mode: 'complex',
@@ -204,28 +198,6 @@ describe('ServerHandshake with real clients', () => {
     expectConnectChunk(after);
   });
 });
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((r) => probe.close(() => r()));
-  return port;
-}
-
-async function connectWithRetry(port: number, deadlineMs: number): Promise<net.Socket> {
-  for (;;) {
-    try {
-      return await new Promise<net.Socket>((resolve, reject) => {
-        const s = net.connect(port, '127.0.0.1', () => resolve(s));
-        s.once('error', reject);
-      });
-    } catch (err) {
-      if (Date.now() > deadlineMs) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
 
 /** An AMF0 `connect` command in one chunk (csid 3, type 0x14), enough for ffmpeg's listen mode to answer. */
 function connectChunk(app: string, tcUrl: string): Buffer {
@@ -255,7 +227,7 @@ async function againstFfmpegListen(tamperC2: (c2: Uint8Array) => void = () => {}
     ...['-hide_banner', '-loglevel', 'debug', '-listen', '1', '-timeout', '10'],
     ...['-i', `rtmp://127.0.0.1:${port}/live/x`, '-f', 'null', '-'],
   ]);
-  const socket = await connectWithRetry(port, Date.now() + 10_000);
+  const socket = await connectWithRetry(port, 10_000, 50);
   sockets.add(socket);
   const client = new ClientHandshake();
   let done: Done | undefined;
@@ -268,25 +240,19 @@ async function againstFfmpegListen(tamperC2: (c2: Uint8Array) => void = () => {}
         if (reply.includes(RESULT)) resolve();
         return;
       }
-      for (const e of client.receive(bytes)) {
-        if (e.type === 'data') {
-          tamperC2(e.bytes);
-          socket.write(e.bytes);
-        } else if (e.type === 'error') reject(e.error);
-        else {
-          done = e;
-          reply = Buffer.from(e.rest);
-          socket.write(connectChunk('live', `rtmp://127.0.0.1:${port}/live`));
-        }
-      }
+      feedHandshake(client, bytes, socket, tamperC2, reject, (e) => {
+        done = e;
+        reply = Buffer.from(e.rest);
+        socket.write(connectChunk('live', `rtmp://127.0.0.1:${port}/live`));
+      });
     });
     socket.on('close', () => reject(new Error(`server closed; handshake state ${client.state}`)));
   });
   socket.write(client.start());
   await answered;
   socket.destroy();
-  await peer.exited;
-  return { done, output: peer.output() };
+  await peer.exit;
+  return { done, output: outputOf(peer) };
 }
 
 describe('ClientHandshake with a real server', () => {

@@ -102,37 +102,45 @@ export async function connectClient(
   onEvent: (run: ClientRun, event: ClientEvent) => void,
   deadlineMs = 15_000,
 ): Promise<ClientRun> {
+  const socket = await connectWithRetry(port, deadlineMs);
+  const session = new ClientSession(options);
+  const run: ClientRun = {
+    session,
+    socket,
+    events: [],
+    flush: () => flushTo(session, socket),
+    // Not events.once: it rejects on 'error' (EPIPE when the peer left first), and that is fine here.
+    closed: new Promise<void>((resolve) => socket.on('close', () => resolve())),
+  };
+  socket.on('error', () => {});
+  socket.on('data', (data: Buffer) => {
+    for (const event of session.receive(data, Date.now())) {
+      run.events.push(event);
+      onEvent(run, event);
+    }
+    run.flush();
+  });
+  session.start(Date.now());
+  run.flush();
+  return run;
+}
+
+/**
+ * A TCP connection to 127.0.0.1:`port`, retried every `retryMs` for up to `deadlineMs` while the peer is
+ * not listening yet (a probe connection would use up `ffmpeg -listen 1`'s only accept).
+ */
+export async function connectWithRetry(port: number, deadlineMs = 15_000, retryMs = 100): Promise<Socket> {
   const start = Date.now();
   while (true) {
     const socket = tcpConnect(port, '127.0.0.1');
     try {
       await once(socket, 'connect');
+      return socket;
     } catch (e) {
       socket.destroy();
       if (Date.now() - start > deadlineMs) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-      continue;
+      await new Promise((r) => setTimeout(r, retryMs));
     }
-    const session = new ClientSession(options);
-    const run: ClientRun = {
-      session,
-      socket,
-      events: [],
-      flush: () => flushTo(session, socket),
-      // Not events.once: it rejects on 'error' (EPIPE when the peer left first), and that is fine here.
-      closed: new Promise<void>((resolve) => socket.on('close', () => resolve())),
-    };
-    socket.on('error', () => {});
-    socket.on('data', (data: Buffer) => {
-      for (const event of session.receive(data, Date.now())) {
-        run.events.push(event);
-        onEvent(run, event);
-      }
-      run.flush();
-    });
-    session.start(Date.now());
-    run.flush();
-    return run;
   }
 }
 
@@ -166,6 +174,11 @@ export function run(cmd: string, args: string[], timeoutMs = 30_000): Child {
     p.on('error', () => resolve(-1));
   });
   return { process: p, stdout: () => out, stderr: () => err, exit };
+}
+
+/** Everything a child wrote, stdout then stderr, for matching log lines. */
+export function outputOf(child: Child): string {
+  return child.stdout() + child.stderr();
 }
 
 export function killChildren(): void {

@@ -7,6 +7,7 @@ import { encodeAmf0Sequence } from '@livego/amf';
 import { demuxFlv, type FlvTag } from '@livego/flv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeMessageChunks } from '../src/chunk-encoder.js';
+import type { ClientEvent } from '../src/client-session.js';
 import { ChunkStreamId, MessageType } from '../src/constants.js';
 import type { ServerEvent } from '../src/server-session.js';
 import {
@@ -71,6 +72,37 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** ffmpeg arguments that send the fixture unchanged as FLV; the output (a URL) follows. */
+const copyFixtureToFlv = (): string[] => [
+  '-hide_banner',
+  '-loglevel',
+  'error',
+  '-i',
+  fixture,
+  '-c',
+  'copy',
+  '-f',
+  'flv',
+];
+
+/** Each audio/video message as `type@timestamp:base64 payload`, in order. */
+function mediaOf(events: readonly (ServerEvent | ClientEvent)[]): string[] {
+  return events.flatMap((e) =>
+    e.type === 'audio' || e.type === 'video'
+      ? [`${e.type}@${e.timestampMs}:${Buffer.from(e.payload).toString('base64')}`]
+      : [],
+  );
+}
+
+/** The fixture's audio/video tags in the form of `mediaOf`. */
+function mediaOfTags(): string[] {
+  return tags
+    .filter((t) => t.type !== 18)
+    .map(
+      (t) => `${t.type === 8 ? 'audio' : 'video'}@${t.timestampMs}:${Buffer.from(t.data).toString('base64')}`,
+    );
+}
+
 /** Serves the fixture to a player: metadata, then every tag, each encoded once as chunks. */
 function servePlay(ctx: ServerContext, event: Extract<ServerEvent, { type: 'play' }>): void {
   const { session } = ctx;
@@ -102,18 +134,7 @@ describe('interop with ffmpeg and rtmpdump', () => {
       if (event.type === 'publish') ctx.session.acceptPublish(event.requestId);
     });
     try {
-      const ff = run('ffmpeg', [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-i',
-        fixture,
-        '-c',
-        'copy',
-        '-f',
-        'flv',
-        `rtmp://127.0.0.1:${server.port}/live/test?key=1`,
-      ]);
+      const ff = run('ffmpeg', [...copyFixtureToFlv(), `rtmp://127.0.0.1:${server.port}/live/test?key=1`]);
       expect(await ff.exit, ff.stderr()).toBe(0);
       await server.contexts[0]!.closed;
       const events = server.contexts[0]!.events;
@@ -123,19 +144,8 @@ describe('interop with ffmpeg and rtmpdump', () => {
       expect(events.find((e) => e.type === 'publish')).toMatchObject({ streamName: 'test', query: 'key=1' });
       const data = events.find((e) => e.type === 'data');
       expect(data?.type === 'data' && data.values.slice(0, 2)).toEqual(['@setDataFrame', 'onMetaData']);
-      const got = events
-        .filter((e) => e.type === 'audio' || e.type === 'video')
-        .map((e) =>
-          e.type === 'audio' || e.type === 'video'
-            ? `${e.type}@${e.timestampMs}:${Buffer.from(e.payload).toString('base64')}`
-            : '',
-        );
-      const want = tags
-        .filter((t) => t.type !== 18)
-        .map(
-          (t) =>
-            `${t.type === 8 ? 'audio' : 'video'}@${t.timestampMs}:${Buffer.from(t.data).toString('base64')}`,
-        );
+      const got = mediaOf(events);
+      const want = mediaOfTags();
       expect(got.length).toBe(want.length);
       expect(got).toEqual(want);
       expect(events.some((e) => e.type === 'unpublish')).toBe(true);
@@ -286,20 +296,7 @@ describe('interop with ffmpeg and rtmpdump', () => {
 
   it('plays with ClientSession from ffmpeg -listen (ffmpeg as the serving side) and gets every media message', async () => {
     const port = await freePort();
-    const ff = run('ffmpeg', [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-i',
-      fixture,
-      '-c',
-      'copy',
-      '-f',
-      'flv',
-      '-listen',
-      '1',
-      `rtmp://127.0.0.1:${port}/live/x`,
-    ]);
+    const ff = run('ffmpeg', [...copyFixtureToFlv(), '-listen', '1', `rtmp://127.0.0.1:${port}/live/x`]);
     const client = await connectClient(
       port,
       { url: `rtmp://127.0.0.1:${port}/live/x`, mode: 'play' },
@@ -309,19 +306,6 @@ describe('interop with ffmpeg and rtmpdump', () => {
     await ff.exit;
     expect(client.events.some((e) => e.type === 'error')).toBe(false);
     expect(client.events.map((e) => e.type)).toContain('playStart');
-    const got = client.events
-      .filter((e) => e.type === 'audio' || e.type === 'video')
-      .map((e) =>
-        e.type === 'audio' || e.type === 'video'
-          ? `${e.type}@${e.timestampMs}:${Buffer.from(e.payload).toString('base64')}`
-          : '',
-      );
-    const want = tags
-      .filter((t) => t.type !== 18)
-      .map(
-        (t) =>
-          `${t.type === 8 ? 'audio' : 'video'}@${t.timestampMs}:${Buffer.from(t.data).toString('base64')}`,
-      );
-    expect(got).toEqual(want);
+    expect(mediaOf(client.events)).toEqual(mediaOfTags());
   });
 });
