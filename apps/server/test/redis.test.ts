@@ -224,6 +224,7 @@ describe('RedisKeyStore on a real redis-server', () => {
       {
         rtmpAddr: '127.0.0.1:0',
         httpflvAddr: '127.0.0.1:0',
+        hlsAddr: '127.0.0.1:0',
         apiAddr: '127.0.0.1:0',
         redisAddr: `127.0.0.1:${port}`,
       },
