@@ -1,53 +1,36 @@
 #!/usr/bin/env node
 /**
- * The `livego` command. Until apps/cli (issue #7) brings every flag and livego.yaml, this reads the
- * listen addresses and the common flags by livego's names (`--flag value` or `--flag=value`).
+ * The `livego` command (livego.md §1.4): @livego/cli turns argv, env and livego.yaml into one
+ * validated config; this starts the server with it and stops it on SIGINT/SIGTERM.
+ * Exit codes: 0 stopped by a signal, 1 cannot listen, 2 bad flags or config.
  */
-import { parseArgs } from 'node:util';
-import { defaultConfig, type LogLevel, type ServerConfig } from './config.js';
+import { readFileSync } from 'node:fs';
+import { ConfigError, type LoadResult, loadConfig } from '@livego/cli';
 import { createServer } from './server.js';
 
-// `pnpm start -- --flag` passes the `--` through.
-const argv = process.argv.slice(2);
-if (argv[0] === '--') argv.shift();
+let loaded: LoadResult;
+try {
+  loaded = loadConfig({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd() });
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`livego: ${err.message}`);
+  process.exit(2);
+}
+if (loaded.help !== undefined) {
+  process.stdout.write(loaded.help);
+  process.exit(0);
+}
+if (loaded.version) {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  console.log(`livego ${pkg.version}`);
+  process.exit(0);
+}
 
-const { values } = parseArgs({
-  args: argv,
-  options: {
-    rtmp_addr: { type: 'string' },
-    httpflv_addr: { type: 'string' },
-    hls_addr: { type: 'string' },
-    api_addr: { type: 'string' },
-    level: { type: 'string' },
-    gop_num: { type: 'string' },
-    read_timeout: { type: 'string' },
-    write_timeout: { type: 'string' },
-  },
-  strict: true,
-});
-
-const d = defaultConfig();
-const int = (v: string | undefined, name: string, fallback: number): number => {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) {
-    console.error(`livego: --${name} must be a whole number, got '${v}'`);
-    process.exit(2);
-  }
-  return n;
-};
-const config: Partial<ServerConfig> = {
-  rtmpAddr: values.rtmp_addr ?? d.rtmpAddr,
-  httpflvAddr: values.httpflv_addr ?? d.httpflvAddr,
-  hlsAddr: values.hls_addr ?? d.hlsAddr,
-  apiAddr: values.api_addr ?? d.apiAddr,
-  level: (values.level as LogLevel | undefined) ?? d.level,
-  gopNum: int(values.gop_num, 'gop_num', d.gopNum),
-  readTimeoutSec: int(values.read_timeout, 'read_timeout', d.readTimeoutSec),
-  writeTimeoutSec: int(values.write_timeout, 'write_timeout', d.writeTimeoutSec),
-};
-
-const server = createServer(config);
+const server = createServer(loaded.config);
+for (const warning of loaded.warnings) server.logger.warn(warning);
+server.logger.info({ configFile: loaded.configFile ?? null }, 'configured');
 try {
   await server.start();
 } catch (err) {
