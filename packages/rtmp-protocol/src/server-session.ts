@@ -280,32 +280,14 @@ export class ServerSession extends SessionBase<ServerEvent> {
         this.result(streamId, chunkStreamId, c, undefined);
         return;
       case 'FCPublish':
-        this.sendCommand(0, {
-          name: 'onFCPublish',
-          transactionId: 0,
-          commandObject: null,
-          args: [{ code: 'NetStream.Publish.Start', description: str(c.args[0]) }],
-        });
-        this.result(streamId, chunkStreamId, c, undefined);
+        this.fcStatus(streamId, chunkStreamId, c, 'onFCPublish', 'NetStream.Publish.Start');
         return;
       case 'FCSubscribe':
         // CDN-style subscribe before play (Akamai/Limelight); nginx-rtmp answers the same way.
-        this.sendCommand(0, {
-          name: 'onFCSubscribe',
-          transactionId: 0,
-          commandObject: null,
-          args: [{ code: 'NetStream.Play.Start', description: str(c.args[0]) }],
-        });
-        this.result(streamId, chunkStreamId, c, undefined);
+        this.fcStatus(streamId, chunkStreamId, c, 'onFCSubscribe', 'NetStream.Play.Start');
         return;
       case 'FCUnpublish':
-        this.sendCommand(0, {
-          name: 'onFCUnpublish',
-          transactionId: 0,
-          commandObject: null,
-          args: [{ code: 'NetStream.Unpublish.Success', description: str(c.args[0]) }],
-        });
-        this.result(streamId, chunkStreamId, c, undefined);
+        this.fcStatus(streamId, chunkStreamId, c, 'onFCUnpublish', 'NetStream.Unpublish.Success');
         return;
       case 'getStreamLength':
         // A live stream has no length.
@@ -543,6 +525,17 @@ export class ServerSession extends SessionBase<ServerEvent> {
       { name: '_result', transactionId: c.transactionId, commandObject: null, args: [value] },
       chunkStreamId,
     );
+  }
+
+  /** Answers an FC* call: its on<call> status notice on stream 0, naming the stream, then its _result. */
+  private fcStatus(streamId: number, chunkStreamId: number, c: Command, notice: string, code: string): void {
+    this.sendCommand(0, {
+      name: notice,
+      transactionId: 0,
+      commandObject: null,
+      args: [{ code, description: str(c.args[0]) }],
+    });
+    this.result(streamId, chunkStreamId, c, undefined);
   }
 
   private callFailed(streamId: number, chunkStreamId: number, c: Command, description: string): void {

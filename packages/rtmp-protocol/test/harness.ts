@@ -7,26 +7,61 @@ import type { ClientEvent } from '../src/client-session.js';
 import { ClientSession, type ClientSessionOptions } from '../src/client-session.js';
 import { type ServerEvent, ServerSession } from '../src/server-session.js';
 
-export interface ServerContext {
-  session: ServerSession;
-  socket: Socket;
-  /** Writes what the session queued. */
-  flush(): void;
-  /** Every event of this connection so far. */
-  events: ServerEvent[];
-  /** Settles when the socket closed (after its last 'data'). */
-  closed: Promise<void>;
-}
-
 export interface RtmpTestServer {
   port: number;
   contexts: ServerContext[];
   close(): Promise<void>;
 }
 
-function flushTo(session: { takeOutput(): Uint8Array[]; closed: boolean }, socket: Socket): void {
-  for (const chunk of session.takeOutput()) socket.write(chunk);
-  if (session.closed) socket.end();
+interface SocketSession<E> {
+  receive(bytes: Uint8Array, nowMs: number): E[];
+  takeOutput(): Uint8Array[];
+  closed: boolean;
+}
+
+/** A session bound to its socket. */
+export interface Bound<S, E> {
+  session: S;
+  socket: Socket;
+  /** Writes what the session queued. */
+  flush(): void;
+  /** Every event of this connection so far. */
+  events: E[];
+  /** Settles when the socket closed (after its last 'data'). */
+  closed: Promise<void>;
+}
+
+export type ServerContext = Bound<ServerSession, ServerEvent>;
+export type ClientRun = Bound<ClientSession, ClientEvent>;
+
+/**
+ * Binds a sans-I/O session to a socket: incoming bytes go to the session, each event is recorded and
+ * handed to `onEvent`, and what the session queued is written after every read.
+ */
+function bind<S extends SocketSession<E>, E>(
+  session: S,
+  socket: Socket,
+  onEvent: (ctx: Bound<S, E>, event: E) => void,
+): Bound<S, E> {
+  const ctx: Bound<S, E> = {
+    session,
+    socket,
+    events: [],
+    flush: () => {
+      for (const chunk of session.takeOutput()) socket.write(chunk);
+      if (session.closed) socket.end();
+    },
+    // Not events.once: it rejects on 'error' (EPIPE when the peer left first), and that is fine here.
+    closed: new Promise<void>((resolve) => socket.on('close', () => resolve())),
+  };
+  socket.on('data', (data: Buffer) => {
+    for (const event of session.receive(data, Date.now())) {
+      ctx.events.push(event);
+      onEvent(ctx, event);
+    }
+    ctx.flush();
+  });
+  return ctx;
 }
 
 /** Listens on 127.0.0.1, port 0; one ServerSession per connection; `onEvent` sees every event. */
@@ -39,23 +74,7 @@ export async function serveRtmp(
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
-    const session = new ServerSession();
-    const ctx: ServerContext = {
-      session,
-      socket,
-      events: [],
-      flush: () => flushTo(session, socket),
-      // Not events.once: it rejects on 'error' (EPIPE when the peer left first), and that is fine here.
-      closed: new Promise<void>((resolve) => socket.on('close', () => resolve())),
-    };
-    contexts.push(ctx);
-    socket.on('data', (data: Buffer) => {
-      for (const event of session.receive(data, Date.now())) {
-        ctx.events.push(event);
-        onEvent(ctx, event);
-      }
-      ctx.flush();
-    });
+    contexts.push(bind(new ServerSession(), socket, onEvent));
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -84,14 +103,6 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-export interface ClientRun {
-  session: ClientSession;
-  socket: Socket;
-  events: ClientEvent[];
-  flush(): void;
-  closed: Promise<void>;
-}
-
 /**
  * Connects a ClientSession, retrying while the peer is not listening yet (a probe connection would
  * use up `ffmpeg -listen 1`'s only accept).
@@ -103,24 +114,9 @@ export async function connectClient(
   deadlineMs = 15_000,
 ): Promise<ClientRun> {
   const socket = await connectWithRetry(port, deadlineMs);
-  const session = new ClientSession(options);
-  const run: ClientRun = {
-    session,
-    socket,
-    events: [],
-    flush: () => flushTo(session, socket),
-    // Not events.once: it rejects on 'error' (EPIPE when the peer left first), and that is fine here.
-    closed: new Promise<void>((resolve) => socket.on('close', () => resolve())),
-  };
   socket.on('error', () => {});
-  socket.on('data', (data: Buffer) => {
-    for (const event of session.receive(data, Date.now())) {
-      run.events.push(event);
-      onEvent(run, event);
-    }
-    run.flush();
-  });
-  session.start(Date.now());
+  const run = bind(new ClientSession(options), socket, onEvent);
+  run.session.start(Date.now());
   run.flush();
   return run;
 }
