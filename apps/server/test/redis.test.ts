@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -185,6 +186,30 @@ describe('RedisKeyStore on a real redis-server', () => {
     });
     const key = await s.reset('foreign');
     expect(await s.get('foreign')).toBe(key);
+  });
+
+  it('any room name round-trips or is refused with a KeyStoreError; random tokens find no room', async () => {
+    const s = store(redis.port);
+    const keyShaped = fc.string({ unit: fc.constantFrom(...'09azAZ'), minLength: 48, maxLength: 48 });
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string({ unit: 'grapheme' }), keyShaped), async (room) => {
+        const prefixed = `prop:${room}`;
+        for (const name of [room, prefixed]) {
+          try {
+            const key = await s.get(name);
+            expect(await s.roomForKey(key)).toBe(name);
+            expect(await s.get(name)).toBe(key);
+          } catch (err) {
+            expect(err).toBeInstanceOf(KeyStoreError);
+            expect((err as KeyStoreError).code).toBe(
+              /^[0-9a-zA-Z]{48}$/.test(name) ? 'KEYS_BAD_ROOM' : 'KEYS_CONFLICT',
+            );
+          }
+          expect(await s.roomForKey(name)).toBeUndefined();
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('a hung Redis fails each command within the command timeout, then recovers', async () => {
