@@ -13,13 +13,14 @@ import { HttpFlvHandler } from './http-flv.js';
 import { type KeyStore, MemoryKeyStore } from './keys.js';
 import { createLogger, type Logger } from './logger.js';
 import { Recorder } from './record.js';
+import { RedisKeyStore } from './redis-keys.js';
 import { RelayManager } from './relay.js';
 import { RtmpConnection } from './rtmp.js';
 import { createRtmpsServer } from './rtmps.js';
 import { StaticPush } from './static-push.js';
 
 export interface CreateServerOptions {
-  /** Channel key storage (default: in memory). */
+  /** Channel key storage (default: Redis when redisAddr is set, else in memory). */
   keys?: KeyStore;
   logger?: Logger;
 }
@@ -56,7 +57,15 @@ export function createServer(
 ): LivegoServer {
   const cfg: ServerConfig = { ...defaultConfig(), ...config };
   const logger = options.logger ?? createLogger(cfg.level);
-  const keys = options.keys ?? new MemoryKeyStore();
+  const keys =
+    options.keys ??
+    (cfg.redisAddr !== ''
+      ? new RedisKeyStore({
+          addr: cfg.redisAddr,
+          password: cfg.redisPwd,
+          logger: logger.child({ component: 'redis' }),
+        })
+      : new MemoryKeyStore());
   const hub = new Hub({
     gopNum: cfg.gopNum,
     takeover: cfg.publishTakeover,
@@ -132,6 +141,8 @@ export function createServer(
     async start() {
       if (started) return;
       started = true;
+      // Like livego, refuse to start without the key store it was told to use.
+      if (keys instanceof RedisKeyStore) await keys.connect();
       try {
         for (const { l, a } of parsed) {
           await new Promise<void>((resolve, reject) => {
