@@ -137,6 +137,55 @@ function truncatedCode(fn: () => unknown): string | undefined {
   return 'no error';
 }
 
+/**
+ * The parser-robustness properties both formats share: truncation is AMF_TRUNCATED, and random or
+ * corrupted bytes throw nothing but AmfError.
+ */
+function robustness(
+  arb: fc.Arbitrary<AmfValue>,
+  encode: (v: AmfValue) => Uint8Array,
+  decode: (b: Uint8Array) => AmfValue,
+  decodeSequence: (b: Uint8Array) => AmfValue[],
+): void {
+  it('every proper prefix of an encoding is AMF_TRUNCATED', () => {
+    fc.assert(
+      fc.property(arb, (v) => {
+        const b = encode(v);
+        for (let n = 0; n < b.length; n++) {
+          expect(truncatedCode(() => decode(b.subarray(0, n)))).toBe('AMF_TRUNCATED');
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('random bytes never throw anything but AmfError', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 96 }), (b) => {
+        onlyAmfErrors(() => decodeSequence(b));
+        onlyAmfErrors(() => decode(b));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('corrupted encodings never throw anything but AmfError', () => {
+    fc.assert(
+      fc.property(
+        arb,
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+        (v, edits) => {
+          const b = encode(v);
+          if (b.length === 0) return; // no value encodes to nothing; guards the modulo
+          for (const [i, x] of edits) b[i % b.length] = x;
+          onlyAmfErrors(() => decodeSequence(b));
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+}
+
 describe('AMF0 properties', () => {
   it('decode(encode(v)) deep-equals v', () => {
     fc.assert(
@@ -157,43 +206,7 @@ describe('AMF0 properties', () => {
     );
   });
 
-  it('every proper prefix of an encoding is AMF_TRUNCATED', () => {
-    fc.assert(
-      fc.property(amf0, (v) => {
-        const b = encodeAmf0(v);
-        for (let n = 0; n < b.length; n++) {
-          expect(truncatedCode(() => decodeAmf0(b.subarray(0, n)))).toBe('AMF_TRUNCATED');
-        }
-      }),
-      { numRuns: 150 },
-    );
-  });
-
-  it('random bytes never throw anything but AmfError', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 96 }), (b) => {
-        onlyAmfErrors(() => decodeAmf0Sequence(b));
-        onlyAmfErrors(() => decodeAmf0(b));
-      }),
-      { numRuns: 3000 },
-    );
-  });
-
-  it('corrupted encodings never throw anything but AmfError', () => {
-    fc.assert(
-      fc.property(
-        amf0,
-        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
-        (v, edits) => {
-          const b = encodeAmf0(v);
-          if (b.length === 0) return;
-          for (const [i, x] of edits) b[i % b.length] = x;
-          onlyAmfErrors(() => decodeAmf0Sequence(b));
-        },
-      ),
-      { numRuns: 1000 },
-    );
-  });
+  robustness(amf0, encodeAmf0, decodeAmf0, decodeAmf0Sequence);
 });
 
 describe('AMF3 properties', () => {
@@ -217,40 +230,5 @@ describe('AMF3 properties', () => {
     );
   });
 
-  it('every proper prefix of an encoding is AMF_TRUNCATED', () => {
-    fc.assert(
-      fc.property(amf3, (v) => {
-        const b = encodeAmf3(v);
-        for (let n = 0; n < b.length; n++) {
-          expect(truncatedCode(() => decodeAmf3(b.subarray(0, n)))).toBe('AMF_TRUNCATED');
-        }
-      }),
-      { numRuns: 150 },
-    );
-  });
-
-  it('random bytes never throw anything but AmfError', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 96 }), (b) => {
-        onlyAmfErrors(() => decodeAmf3Sequence(b));
-        onlyAmfErrors(() => decodeAmf3(b));
-      }),
-      { numRuns: 3000 },
-    );
-  });
-
-  it('corrupted encodings never throw anything but AmfError', () => {
-    fc.assert(
-      fc.property(
-        amf3,
-        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
-        (v, edits) => {
-          const b = encodeAmf3(v);
-          for (const [i, x] of edits) b[i % b.length] = x;
-          onlyAmfErrors(() => decodeAmf3Sequence(b));
-        },
-      ),
-      { numRuns: 1000 },
-    );
-  });
+  robustness(amf3, encodeAmf3, decodeAmf3, decodeAmf3Sequence);
 });
