@@ -55,6 +55,12 @@ export function readConfigFile(file: string, cwd: string, mustExist: boolean): M
         cause: err,
       });
     }
+    if (ext !== '.json' && err instanceof Error) {
+      // Resolving the document can throw plain errors too (an alias without its anchor: ReferenceError).
+      throw new ConfigError('CONFIG_BAD_FILE', `${file}: broken YAML: ${err.message.split('\n')[0]}`, {
+        cause: err,
+      });
+    }
     if (err instanceof SyntaxError) {
       throw new ConfigError('CONFIG_BAD_FILE', `${file}: broken JSON: ${err.message.split('\n')[0]}`, {
         cause: err,

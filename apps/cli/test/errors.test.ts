@@ -36,6 +36,13 @@ describe('one-line errors naming the key and where it came from', () => {
       'CONFIG_BAD_FILE',
       'livego.yaml: broken YAML: ',
     ],
+    // Found by fast-check: the yaml library throws a ReferenceError for this one.
+    [
+      'an alias without its anchor',
+      () => yaml('*!'),
+      'CONFIG_BAD_FILE',
+      'livego.yaml: broken YAML: Unresolved alias (the anchor must be set before the alias): !',
+    ],
     [
       'a key twice',
       () => yaml('gop_num: 1\ngop_num: 2\n'),
