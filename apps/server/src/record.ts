@@ -162,12 +162,12 @@ export class Recorder {
   constructor(ctx: ServerContext) {
     this.ctx = ctx;
     this.off = ctx.hub.on((e) => {
+      // The recording itself sees the publisher leave (onUnpublish) and leaves this map once closed.
       if (e.type === 'publish') this.start(e.stream);
-      else if (e.type === 'unpublish') this.active.delete(e.stream.key);
     });
   }
 
-  /** The recordings in progress, by stream key. */
+  /** The recordings in progress or closing, by stream key. */
   get recordings(): ReadonlyMap<string, Recording> {
     return this.active;
   }

@@ -46,6 +46,12 @@ export function pushForm(chunkSize: number, streamId: number): OutputForm {
   return form;
 }
 
+/** Ends the connection politely; a peer that does not close its side within 5 s is cut. */
+function closeClient(client: RtmpClient): void {
+  client.close();
+  setTimeout(() => client.socket.destroy(), 5000).unref();
+}
+
 export interface RtmpPushOptions {
   /** The local stream. */
   app: string;
@@ -115,7 +121,7 @@ export class RtmpPush {
     this.client.session.stop();
     this.client.flush();
     this.finish(reason);
-    this.client.close();
+    closeClient(this.client);
   }
 
   private attach(): void {

@@ -71,6 +71,7 @@ export class RtmpPull implements Relay {
     this.ctx.sessions.delete(this.id);
     this.client.session.stop();
     this.client.flush();
+    // A player has nothing left to say: close once our deleteStream is out.
     this.client.close();
     this.client.socket.destroySoon();
     this.log.info({ reason, url: this.url }, 'pull ended');

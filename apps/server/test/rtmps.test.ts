@@ -103,3 +103,40 @@ describe('RTMPS', () => {
     ).rejects.toThrow(/rtmps_cert: cannot read '.*nope\.crt'/);
   });
 });
+
+describe('RTMPS on rtmp_addr (livego: enable_rtmps without rtmpsAddr)', () => {
+  it('serves TLS instead of plain RTMP on rtmp_addr', async () => {
+    const s = await startServer({
+      enableRtmps: true,
+      rtmpsCert: join(certDir, 'server.crt'),
+      rtmpsKey: join(certDir, 'server.key'),
+    });
+    try {
+      expect(s.address().rtmp).toBeUndefined();
+      const port = s.address().rtmps!.port;
+      const key = await channelKey(s, 'tls');
+      let videoIn = 0;
+      s.hub.on((e) => {
+        if (e.type === 'unpublish') videoIn = e.stream.stats.videoPackets;
+      });
+      const r = await run('ffmpeg', [
+        '-v',
+        'error',
+        '-i',
+        media.file,
+        '-c',
+        'copy',
+        '-f',
+        'flv',
+        '-tls_verify',
+        '0',
+        `rtmps://127.0.0.1:${port}/live/${key}`,
+      ]);
+      expect(r.code).toBe(0);
+      await waitFor(() => videoIn > 0, 5000, 'the publish to end');
+      expect(videoIn).toBe(media.tags.filter((t) => t.type === 9).length);
+    } finally {
+      await s.stop(500);
+    }
+  });
+});
