@@ -394,19 +394,7 @@ export class ServerSession extends SessionBase<ServerEvent> {
   private onPublish(streamId: number, c: Command): void {
     const rawName = str(c.args[0]);
     const publishType = typeof c.args[1] === 'string' ? c.args[1] : 'live';
-    const stream = this.ensureStream(streamId);
-    const { streamName, query } = splitQuery(rawName);
-    this.dropRequests(streamId);
-    stream.state = 'publishPending';
-    stream.name = streamName;
-    const requestId = this.nextRequestId++;
-    this.requests.set(requestId, {
-      kind: 'publish',
-      streamId,
-      streamName,
-      transactionId: c.transactionId,
-      reset: false,
-    });
+    const { requestId, streamName, query } = this.openRequest(streamId, rawName, 'publish', c, false);
     this.emit({
       type: 'publish',
       requestId,
@@ -435,19 +423,7 @@ export class ServerSession extends SessionBase<ServerEvent> {
       if (typeof c.args[2] === 'number') durationMs = c.args[2];
       if (typeof c.args[3] === 'boolean') reset = c.args[3];
     }
-    const stream = this.ensureStream(streamId);
-    const { streamName, query } = splitQuery(rawName);
-    this.dropRequests(streamId);
-    stream.state = 'playPending';
-    stream.name = streamName;
-    const requestId = this.nextRequestId++;
-    this.requests.set(requestId, {
-      kind: 'play',
-      streamId,
-      streamName,
-      transactionId: c.transactionId,
-      reset,
-    });
+    const { requestId, streamName, query } = this.openRequest(streamId, rawName, 'play', c, reset);
     this.emit({
       type: 'play',
       requestId,
@@ -461,6 +437,27 @@ export class ServerSession extends SessionBase<ServerEvent> {
       reset,
       play2,
     });
+  }
+
+  /**
+   * Marks the stream pending under its new name (any earlier request on it is dropped) and registers
+   * the request the application must accept or reject.
+   */
+  private openRequest(
+    streamId: number,
+    rawName: string,
+    kind: 'publish' | 'play',
+    c: Command,
+    reset: boolean,
+  ): { requestId: number; streamName: string; query: string } {
+    const stream = this.ensureStream(streamId);
+    const { streamName, query } = splitQuery(rawName);
+    this.dropRequests(streamId);
+    stream.state = kind === 'publish' ? 'publishPending' : 'playPending';
+    stream.name = streamName;
+    const requestId = this.nextRequestId++;
+    this.requests.set(requestId, { kind, streamId, streamName, transactionId: c.transactionId, reset });
+    return { requestId, streamName, query };
   }
 
   /** deleteStream / closeStream: ends a publish or a play on that stream id. */

@@ -94,15 +94,22 @@ function expectConnectChunk(after: Buffer): void {
 }
 
 const SWF_HASH = '00'.repeat(32);
+/** rtmpdump playing rtmp://127.0.0.1:`port`/live/x for at most 5 s; add -w/-x for the FP9 handshake. */
+const rtmpdumpArgs = (port: number): string[] => [
+  ...['-z', '-m', '5', '-o', '/dev/null'],
+  ...['-r', `rtmp://127.0.0.1:${port}/live/x`],
+];
+/** An ffmpeg player of rtmp://127.0.0.1:`port`/live/x that logs its handshake checks. */
+const ffmpegPlayerArgs = (port: number): string[] => [
+  ...['-hide_banner', '-loglevel', 'debug', '-rw_timeout', '5000000'],
+  ...['-i', `rtmp://127.0.0.1:${port}/live/x`, '-f', 'null', '-'],
+];
 
 describe('ServerHandshake with real clients', () => {
   it('completes the digest handshake with rtmpdump, which verifies S1 and S2 (FP9 mode)', async () => {
     const { port, accepted } = await handshakeServer();
     // A SWF hash and size make librtmp send a digest C1 and check the server's digests.
-    const peer = run('rtmpdump', [
-      ...['-z', '-m', '5', '-o', '/dev/null'],
-      ...['-r', `rtmp://127.0.0.1:${port}/live/x`, '-w', SWF_HASH, '-x', '1'],
-    ]);
+    const peer = run('rtmpdump', [...rtmpdumpArgs(port), '-w', SWF_HASH, '-x', '1']);
     const { done, after } = await accepted;
     await peer.exit;
     expect(done).toMatchObject({
@@ -121,10 +128,7 @@ describe('ServerHandshake with real clients', () => {
     const { port, accepted } = await handshakeServer((out) => {
       out[out.length - 1]! ^= 0xff;
     });
-    const peer = run('rtmpdump', [
-      ...['-z', '-m', '5', '-o', '/dev/null'],
-      ...['-r', `rtmp://127.0.0.1:${port}/live/x`, '-w', SWF_HASH, '-x', '1'],
-    ]);
+    const peer = run('rtmpdump', [...rtmpdumpArgs(port), '-w', SWF_HASH, '-x', '1']);
     await expect(accepted).rejects.toThrow(/client closed/);
     await peer.exit;
     expect(outputOf(peer)).toMatch(/Server not genuine Adobe/);
@@ -132,15 +136,7 @@ describe('ServerHandshake with real clients', () => {
 
   it('completes the simple handshake with rtmpdump in its default mode', async () => {
     const { port, accepted } = await handshakeServer();
-    const peer = run('rtmpdump', [
-      '-z',
-      '-m',
-      '5',
-      '-o',
-      '/dev/null',
-      '-r',
-      `rtmp://127.0.0.1:${port}/live/x`,
-    ]);
+    const peer = run('rtmpdump', rtmpdumpArgs(port));
     const { done, after } = await accepted;
     await peer.exit;
     expect(done).toMatchObject({ mode: 'simple', peerVersion: 0 });
@@ -150,10 +146,7 @@ describe('ServerHandshake with real clients', () => {
 
   it('completes the digest handshake with an ffmpeg player, which verifies S1 and S2', async () => {
     const { port, accepted } = await handshakeServer();
-    const peer = run('ffmpeg', [
-      ...['-hide_banner', '-loglevel', 'debug', '-rw_timeout', '5000000'],
-      ...['-i', `rtmp://127.0.0.1:${port}/live/x`, '-f', 'null', '-'],
-    ]);
+    const peer = run('ffmpeg', ffmpegPlayerArgs(port));
     const { done, after } = await accepted;
     await peer.exit;
     // ffmpeg only answers with a digest C2 after finding our S1 digest and checking S2's.
@@ -171,10 +164,7 @@ describe('ServerHandshake with real clients', () => {
     const { port, accepted } = await handshakeServer((out) => {
       out[100]! ^= 0xff; // inside S1, outside both possible digest positions' offset bytes
     });
-    const peer = run('ffmpeg', [
-      ...['-hide_banner', '-loglevel', 'debug', '-rw_timeout', '5000000'],
-      ...['-i', `rtmp://127.0.0.1:${port}/live/x`, '-f', 'null', '-'],
-    ]);
+    const peer = run('ffmpeg', ffmpegPlayerArgs(port));
     await expect(accepted).rejects.toThrow(/client closed/);
     await peer.exit;
     expect(outputOf(peer)).toMatch(/Server response validating failed/);
