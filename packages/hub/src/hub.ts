@@ -46,6 +46,12 @@ export interface SubscriberInfo {
   id: string;
   /** 'rtmp', 'http-flv', 'ws-flv', 'hls', 'record', ... shown in stats. */
   kind: string;
+  /**
+   * An in-process consumer rather than a viewer (an HLS segmenter): kept in
+   * `stream.internalSubscribers`, not in `stream.subscribers`, no subscribe/unsubscribe events.
+   * Otherwise fed exactly like a viewer.
+   */
+  internal?: boolean;
 }
 
 const NAME_LIMIT = 1024;
@@ -122,8 +128,8 @@ export class Hub {
     this.assertOpen();
     const stream = this.getOrCreate(app, name);
     const sub = new Subscriber(info.id, info.kind, stream.key, sink, this.subscriberOptions);
-    stream.attachSubscriber(sub);
-    this.emit({ type: 'subscribe', stream, subscriber: sub });
+    stream.attachSubscriber(sub, info.internal === true);
+    if (info.internal !== true) this.emit({ type: 'subscribe', stream, subscriber: sub });
     return sub;
   }
 
@@ -133,7 +139,7 @@ export class Hub {
     this.closed = true;
     for (const stream of [...this.streamMap.values()]) {
       stream.publisher?.end('hub-closed', true);
-      for (const sub of [...stream.subscribers]) sub.end('hub-closed');
+      for (const sub of stream.allSubscribers()) sub.end('hub-closed');
     }
     this.streamMap.clear();
   }
@@ -156,7 +162,12 @@ export class Hub {
           this.emit({ type: 'unsubscribe', stream: s, subscriber: sub, reason }),
         publisherEnded: (s, pub) => this.emit({ type: 'unpublish', stream: s, publisher: pub }),
         maybeRemove: (s) => {
-          if (s.publisher === undefined && s.subscribers.size === 0 && this.streamMap.get(s.key) === s) {
+          if (
+            s.publisher === undefined &&
+            s.subscribers.size === 0 &&
+            s.internalSubscribers.size === 0 &&
+            this.streamMap.get(s.key) === s
+          ) {
             this.streamMap.delete(s.key);
           }
         },

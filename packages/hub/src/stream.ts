@@ -89,6 +89,11 @@ export class LiveStream {
   readonly key: string;
   readonly cache: StartupCache;
   readonly subscribers = new Set<Subscriber>();
+  /**
+   * In-process consumers (`SubscriberInfo.internal`: the HLS segmenter): fed like subscribers, but not
+   * viewers, so not in `subscribers` (nor in viewer counts and stats) and not in hub events.
+   */
+  readonly internalSubscribers = new Set<Subscriber>();
   readonly stats: StreamStats = {
     packetsIn: 0,
     bytesIn: 0,
@@ -123,7 +128,7 @@ export class LiveStream {
     // A new encoder brings its own headers and GOPs; keep viewers' clocks running forward.
     this.cache.clear();
     this.rebasePending = this.lastTimestampMs !== undefined;
-    for (const sub of this.subscribers) {
+    for (const sub of this.allSubscribers()) {
       // Whatever was queued came from an earlier publisher: start again at the new one's keyframe.
       if (this.lastTimestampMs !== undefined) sub.resync();
       sub.sink.onPublish?.();
@@ -131,14 +136,22 @@ export class LiveStream {
   }
 
   /** @internal */
-  attachSubscriber(sub: Subscriber): void {
-    this.subscribers.add(sub);
-    sub.detach = (reason) => {
-      this.subscribers.delete(sub);
-      this.stats.droppedPackets += sub.stats.droppedPackets;
-      this.callbacks.subscriberEnded(this, sub, reason);
-      this.callbacks.maybeRemove(this);
-    };
+  attachSubscriber(sub: Subscriber, internal = false): void {
+    if (internal) {
+      this.internalSubscribers.add(sub);
+      sub.detach = () => {
+        this.internalSubscribers.delete(sub);
+        this.callbacks.maybeRemove(this);
+      };
+    } else {
+      this.subscribers.add(sub);
+      sub.detach = (reason) => {
+        this.subscribers.delete(sub);
+        this.stats.droppedPackets += sub.stats.droppedPackets;
+        this.callbacks.subscriberEnded(this, sub, reason);
+        this.callbacks.maybeRemove(this);
+      };
+    }
     if (this.publisher !== undefined) {
       sub.start(this.cache.snapshot(), this.cache.hasKeyframe);
     } else {
@@ -152,7 +165,7 @@ export class LiveStream {
     if (this.publisher !== pub) return;
     this.publisher = undefined;
     this.callbacks.publisherEnded(this, pub);
-    for (const sub of [...this.subscribers]) sub.sink.onUnpublish?.();
+    for (const sub of this.allSubscribers()) sub.sink.onUnpublish?.();
     this.callbacks.maybeRemove(this);
   }
 
@@ -183,6 +196,15 @@ export class LiveStream {
       this.lastTimestampMs = ts;
     this.cache.add(packet);
     for (const sub of [...this.subscribers]) sub.push(packet, this.hasVideo);
+    if (this.internalSubscribers.size > 0)
+      for (const sub of [...this.internalSubscribers]) sub.push(packet, this.hasVideo);
     return { packet };
+  }
+
+  /** @internal Viewers and internal subscribers (a copy: callbacks may detach them). */
+  allSubscribers(): Subscriber[] {
+    return this.internalSubscribers.size === 0
+      ? [...this.subscribers]
+      : [...this.subscribers, ...this.internalSubscribers];
   }
 }

@@ -361,3 +361,37 @@ describe('takePackets', () => {
     expect(sub.queuedByteCount).toBe(0);
   });
 });
+
+describe('internal subscribers', () => {
+  it('are fed like viewers but are not listed, counted or announced as viewers', () => {
+    const hub = new Hub();
+    const events: string[] = [];
+    hub.on((e) => events.push(e.type));
+    const pub = hub.publish('live', 'm', { id: 'p', kind: 'rtmp' }, pubSink());
+    const sink = recordingSink(countingForm());
+    const tap = hub.subscribe('live', 'm', { id: 'hls', kind: 'hls', internal: true }, sink);
+    const stream = hub.stream('live', 'm')!;
+    expect(stream.subscribers.size).toBe(0);
+    expect([...stream.internalSubscribers]).toEqual([tap]);
+    pub.write('video', 0, VIDEO_SEQ);
+    feed(pub, 2, 3);
+    expect(decode(tap.take()).filter((d) => d.type === 9)).toHaveLength(7); // header + 6 frames
+    pub.close();
+    expect(sink.unpublished).toBe(1);
+    expect(hub.stream('live', 'm')).toBe(stream); // still attached: the stream stays registered
+    tap.close();
+    expect(hub.stream('live', 'm')).toBeUndefined();
+    expect(events).toEqual(['publish', 'unpublish']);
+  });
+
+  it('get onPublish on a takeover and end with the hub', () => {
+    const hub = new Hub();
+    hub.publish('live', 'm', { id: 'p1', kind: 'rtmp' }, pubSink());
+    const sink = recordingSink(countingForm());
+    hub.subscribe('live', 'm', { id: 'hls', kind: 'hls', internal: true }, sink);
+    hub.publish('live', 'm', { id: 'p2', kind: 'rtmp' }, pubSink());
+    expect(sink.published).toBe(1);
+    hub.close();
+    expect(sink.ended).toEqual(['hub-closed']);
+  });
+});
