@@ -2,7 +2,7 @@
  * Socket glue for the sans-I/O ClientSession: the outgoing side of relays, static push and pull (and
  * the scale tests). Connects, runs the session, and hands its events to the caller.
  */
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { type ClientEvent, ClientSession, parseRtmpUrl, type RtmpUrl } from '@livego/rtmp-protocol';
 
@@ -31,7 +31,13 @@ export class RtmpClient {
     const { host, port } = this.url;
     this.socket =
       this.url.protocol === 'rtmps'
-        ? tlsConnect({ host, port, servername: host, rejectUnauthorized: options.tlsVerify ?? true })
+        ? // SNI carries host names only (RFC 6066); an IP is still verified against the certificate.
+          tlsConnect({
+            host,
+            port,
+            servername: isIP(host) === 0 ? host : undefined,
+            rejectUnauthorized: options.tlsVerify ?? true,
+          })
         : connect({ host, port });
     this.socket.setNoDelay(true);
     let settle: { resolve: () => void; reject: (e: Error) => void } | undefined;

@@ -37,6 +37,7 @@ beforeAll(async () => {
     rtmpsAddr: '127.0.0.1:0',
     rtmpsCert: join(certDir, 'server.crt'),
     rtmpsKey: join(certDir, 'server.key'),
+    enableTlsVerify: false,
   });
 });
 afterAll(async () => {
@@ -71,6 +72,15 @@ describe('RTMPS', () => {
       10_000,
       'the publisher',
     );
+    // An rtmps:// pull (enable_tls_verify false accepts the self-signed certificate).
+    const source = `rtmps://127.0.0.1:${rtmps!.port}/live/secure`;
+    const pull = await fetch(url(server, 'api', `/control/pull?app=live&name=mirror&url=${source}`));
+    expect(pull.status).toBe(200);
+    await waitFor(
+      () => (server.hub.stream('live', 'mirror')?.stats.videoPackets ?? 0) > 0,
+      5000,
+      'pulled media',
+    );
     const [overRtmp, overFlv] = await Promise.all([
       probeFrames(rtmpUrl(server, '/live/secure')),
       probeFrames(url(server, 'httpflv', '/live/secure.flv')),
@@ -95,6 +105,19 @@ describe('RTMPS', () => {
     );
     expect(r.code).not.toBe(0);
     expect(server.hub.stream('live', 'x')).toBeUndefined();
+  });
+
+  it('an rtmps:// relay verifies the certificate when enable_tls_verify is on', async () => {
+    const other = await startServer(); // enableTlsVerify defaults to true
+    try {
+      const source = `rtmps://127.0.0.1:${server.address().rtmps!.port}/live/any`;
+      const res = await fetch(url(other, 'api', `/control/pull?app=live&name=x&url=${source}`));
+      const body = (await res.json()) as { data: string };
+      expect(res.status).toBe(400);
+      expect(body.data).toMatch(/^push error=.*self-signed certificate/);
+    } finally {
+      await other.stop(500);
+    }
   });
 
   it('a missing certificate fails at start-up naming the file', async () => {
