@@ -32,7 +32,6 @@ const LEVELS: Record<string, LogLevel> = {
 export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
 
 const LISTEN_RE = /^(?:\[[0-9a-fA-F:.]+\]|[^:[\]\s]*):(\d{1,5})$/;
-const HOST_PORT_RE = /^(?:\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):(\d{1,5})$/;
 
 /** A value as the error message shows it. */
 export function show(v: unknown): string {
@@ -52,7 +51,7 @@ function expected(type: ValueType, min: number | undefined): string {
     case 'addr':
       return 'host:port, :port or "" (off)';
     case 'redis':
-      return 'host:port or "" (off)';
+      return 'host:port, :port (this host) or "" (off)';
     case 'bool':
       return 'true or false';
     case 'int':
@@ -115,7 +114,7 @@ export function check(spec: KeySpec, raw: Raw): Checked {
       return s !== '' && (!m || Number(m[1]) > 65535) ? fail() : { ok: true, value: s };
     }
     case 'redis': {
-      const m = HOST_PORT_RE.exec(s.trim());
+      const m = LISTEN_RE.exec(s.trim());
       const port = m ? Number(m[1]) : 0;
       return s !== '' && (port < 1 || port > 65535) ? fail() : { ok: true, value: s.trim() };
     }

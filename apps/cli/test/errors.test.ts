@@ -170,10 +170,16 @@ describe('one-line errors naming the key and where it came from', () => {
       'livego.yaml: api_addr: expected host:port, :port or "" (off), got ":65536"',
     ],
     [
-      'a Redis address without a host',
-      () => yaml('redis_addr: ":6379"\n'),
+      'a Redis address without a port',
+      () => yaml('redis_addr: "localhost"\n'),
       'CONFIG_BAD_VALUE',
-      'livego.yaml: redis_addr: expected host:port or "" (off), got ":6379"',
+      'livego.yaml: redis_addr: expected host:port, :port (this host) or "" (off), got "localhost"',
+    ],
+    [
+      'Redis on port 0',
+      () => yaml('redis_addr: ":0"\n'),
+      'CONFIG_BAD_VALUE',
+      'livego.yaml: redis_addr: expected host:port, :port (this host) or "" (off), got ":0"',
     ],
     [
       'an unknown level',

@@ -284,6 +284,10 @@ server:
     );
   });
 
+  it('takes :port as a Redis address on this host, as go-redis does', () => {
+    expect(load(dir(), [], { REDIS_ADDR: ':6380' }).config.redisAddr).toBe(':6380');
+  });
+
   it('maps logrus level names onto the logger', () => {
     expect(load(dir(), ['--level=warning']).config.level).toBe('warn');
     expect(load(dir(), ['--level=panic']).config.level).toBe('fatal');
