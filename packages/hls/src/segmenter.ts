@@ -136,14 +136,19 @@ export class HlsSegmenter {
   private current: OpenSegment | undefined;
   private pendingDiscontinuity = false;
   private lastRawMs: number | undefined;
-  private lastMs = 0;
+  /** Latest input timestamp of the period, unwrapped. */
+  private lastInMs = 0;
+  /** Added to input timestamps: continues the output timeline across discontinuities. */
+  private offsetMs = 0;
+  /** Latest output timestamp ever (undefined before the first message). */
+  private lastOutMs: number | undefined;
   private lastVideoMs: number | undefined;
   private lastAudioMs: number | undefined;
   /** Typical frame distance, to give the last segment of a stream a duration. */
   private frameMs = 0;
   private anchor: { wallMs: number; mediaMs: number } | undefined;
   /** Audio that arrived just before the period's first keyframe. */
-  private earlyAudio: Array<{ ms: number; raw: number; data: Uint8Array }> = [];
+  private earlyAudio: Array<{ ms: number; data: Uint8Array }> = [];
   /** A cut happened at a non-keyframe (size bound): the next frame opens a segment anyway. */
   private forcedOpen = false;
 
@@ -362,7 +367,7 @@ export class HlsSegmenter {
       return;
     }
     const ts = this.muxer!.writeVideo({
-      dtsMs: raw,
+      dtsMs: ms >>> 0,
       compositionTimeMs: h.compositionTimeMs,
       keyframe,
       data: body,
@@ -431,14 +436,14 @@ export class HlsSegmenter {
       // audio frames just before the first keyframe: those are kept and written after it.
       if (this.expectVideo) {
         if (this.muxer === undefined) {
-          this.earlyAudio.push({ ms, raw, data: body.slice() });
+          this.earlyAudio.push({ ms, data: body.slice() });
           while (ms - this.earlyAudio[0]!.ms > EARLY_AUDIO_MS) this.earlyAudio.shift();
         } else this.stats.skippedFrames++;
         return;
       }
       cur = this.open(ms, nowMs, false);
     }
-    const ts = this.muxer!.writeAudio({ ptsMs: raw, data: body });
+    const ts = this.muxer!.writeAudio({ ptsMs: ms >>> 0, data: body });
     this.append(cur, ts);
     this.noteFrame(ms, 'audio');
   }
@@ -450,7 +455,7 @@ export class HlsSegmenter {
     for (const a of early) {
       if (keyframeMs - a.ms > EARLY_AUDIO_MS) continue;
       try {
-        this.append(cur, this.muxer!.writeAudio({ ptsMs: a.raw, data: a.data }));
+        this.append(cur, this.muxer!.writeAudio({ ptsMs: a.ms >>> 0, data: a.data }));
         this.noteFrame(a.ms, 'audio');
       } catch {
         this.stats.droppedMessages++;
@@ -460,25 +465,33 @@ export class HlsSegmenter {
 
   // ---- segments ----------------------------------------------------------------------------------------
 
-  /** Puts `raw` on the unwrapped timeline; a jump past the bounds closes the segment as a discontinuity. */
+  /**
+   * Puts `raw` on the output timeline: unwrapped (a 2^32 ms wrap continues it) and, after a
+   * discontinuity, shifted so it goes on where the last period ended. Output timestamps therefore never
+   * jump, which players and demuxers that ignore EXT-X-DISCONTINUITY (ffmpeg's) also handle. A jump past
+   * the bounds closes the segment and starts a discontinuity.
+   */
   private timeline(raw: number, out: HlsSegment[]): number {
-    if (this.lastRawMs === undefined) {
-      this.lastRawMs = raw;
-      this.lastMs = raw;
-      return raw;
-    }
-    const delta = ((raw - this.lastRawMs) | 0) as number; // signed 32-bit distance: the 2^32 wrap continues
-    let ms = this.lastMs + delta;
-    if (delta > this.maxForwardJumpMs || delta < -this.maxBackwardJumpMs) {
+    if (this.lastRawMs !== undefined) {
+      const delta = (raw - this.lastRawMs) | 0; // signed 32-bit distance
+      if (delta <= this.maxForwardJumpMs && delta >= -this.maxBackwardJumpMs) {
+        this.lastRawMs = raw;
+        const ms = this.lastInMs + delta;
+        if (ms > this.lastInMs) this.lastInMs = ms;
+        return this.noteOut(ms + this.offsetMs);
+      }
       this.close(out);
       this.startPeriod(false);
-      this.lastRawMs = raw;
-      this.lastMs = raw;
-      ms = raw;
-      return ms;
     }
+    // First message of a period: continue after the previous period's end (or at `raw` at the start).
     this.lastRawMs = raw;
-    if (ms > this.lastMs) this.lastMs = ms;
+    this.lastInMs = raw;
+    this.offsetMs = this.lastOutMs === undefined ? 0 : this.lastOutMs + Math.max(1, this.frameMs) - raw;
+    return this.noteOut(raw + this.offsetMs);
+  }
+
+  private noteOut(ms: number): number {
+    if (this.lastOutMs === undefined || ms > this.lastOutMs) this.lastOutMs = ms;
     return ms;
   }
 
@@ -536,7 +549,7 @@ export class HlsSegmenter {
     const seg = this.current;
     if (seg === undefined) return;
     this.current = undefined;
-    this.finish(seg, this.lastMs + this.frameMs, out);
+    this.finish(seg, (this.lastOutMs ?? seg.startMs) + this.frameMs, out);
   }
 
   private finish(seg: OpenSegment, endMs: number, out: HlsSegment[]): void {
@@ -592,7 +605,6 @@ export class HlsSegmenter {
       this.videoConfig = undefined;
       this.audioTrack = undefined;
       this.expectVideo = false;
-      this.frameMs = 0;
     }
   }
 }

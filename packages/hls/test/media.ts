@@ -219,3 +219,13 @@ export function checkTs(data: Uint8Array, expectVideo: boolean): SegmentCheck {
     pcrs,
   };
 }
+
+export function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let pos = 0;
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.length;
+  }
+  return out;
+}
