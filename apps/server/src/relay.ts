@@ -6,7 +6,7 @@
  * livego's texts are kept; its status codes are fixed (errors are 4xx, a stop that worked is 200).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HubError, type Publisher } from '@livego/hub';
+import type { Publisher } from '@livego/hub';
 import type { ClientEvent } from '@livego/rtmp-protocol';
 import { type ApiHandler, sendJson } from './api.js';
 import type { ServerContext } from './context.js';
@@ -209,7 +209,7 @@ export class RelayManager {
       this.relays.set(key, relay);
       await relay.ready;
     } catch (err) {
-      const message = err instanceof HubError || err instanceof Error ? err.message : String(err);
+      const message = err instanceof Error ? err.message : String(err); // RtmpError, HubError, socket errors
       return sendJson(res, 400, `push error=${message}`);
     }
     return sendJson(res, 200, `<h1>${kind} url start ${url} ok</h1></br>`);
