@@ -16,7 +16,12 @@ export class ConfigError extends LivegoError {
 
   /** The message is one line that names the key and where it came from (file, flag or env). */
   constructor(code: ConfigErrorCode, message: string, context: ErrorContext = {}) {
-    super(code, message, context);
+    // One line whatever a key, file name or argument holds: control characters are escaped.
+    super(code, message.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, escape), context);
     this.name = 'ConfigError';
   }
+}
+
+function escape(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }

@@ -93,6 +93,20 @@ describe('random input', () => {
     );
   });
 
+  it('keys and arguments with any characters still give one-line errors', () => {
+    const any = fc.string({ unit: 'binary', maxLength: 8 });
+    fc.assert(
+      fc.property(fc.dictionary(any, fc.constant(1), { minKeys: 1, maxKeys: 2 }), any, (doc, arg) => {
+        const dir = mkdtempSync(join(cwd, 'k-'));
+        writeFileSync(join(dir, 'livego.yaml'), stringify(doc));
+        onlyConfigErrors(() => loadConfig({ argv: [], env: {}, cwd: dir }));
+        onlyConfigErrors(() => loadConfig({ argv: [`--${arg}`], env: {}, cwd }));
+        onlyConfigErrors(() => loadConfig({ argv: [arg], env: {}, cwd }));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('a config that loads keeps its value through YAML: file and flags agree', () => {
     // Every flag value that loads from argv loads to the same config from a file.
     const flagKeys = KEYS.filter((k) => k.flag !== undefined && k.type !== 'bool');
