@@ -9,6 +9,7 @@ import { Hub } from '@livego/hub';
 import { ApiHandler } from './api.js';
 import { type AppConfig, defaultConfig, parseListenAddress, type ServerConfig } from './config.js';
 import type { ServerContext, SessionInfo } from './context.js';
+import { createHlsServer, HlsService } from './hls.js';
 import { HttpFlvHandler } from './http-flv.js';
 import { type KeyStore, MemoryKeyStore } from './keys.js';
 import { createLogger, type Logger } from './logger.js';
@@ -29,6 +30,7 @@ export interface ServerAddresses {
   rtmp?: AddressInfo;
   rtmps?: AddressInfo;
   httpflv?: AddressInfo;
+  hls?: AddressInfo;
   api?: AddressInfo;
 }
 
@@ -43,6 +45,8 @@ export interface LivegoServer {
   readonly staticPush: StaticPush;
   /** FLV recordings (`flv_archive`), undefined when off. */
   readonly recorder: Recorder | undefined;
+  /** HLS of the apps with `hls: true`; undefined when hls_addr is ''. */
+  readonly hls: HlsService | undefined;
   start(): Promise<void>;
   /** Closes the listeners and every session; resolves within `graceMs` at most. */
   stop(graceMs?: number): Promise<void>;
@@ -115,6 +119,10 @@ export function createServer(
     server.on('upgrade', (req, socket, head) => flv.handleUpgrade(req, socket, head));
     listeners.push({ name: 'httpflv', server, addr: cfg.httpflvAddr });
   }
+  // livego serves HLS only when its first app has hls: true; here every app with hls: true gets it.
+  const hls = cfg.hlsAddr !== '' && cfg.apps.some((a) => a.live && a.hls) ? new HlsService(ctx) : undefined;
+  if (hls !== undefined)
+    listeners.push({ name: 'hls', server: createHlsServer(cfg, hls), addr: cfg.hlsAddr });
   if (cfg.apiAddr !== '') {
     const server = createHttpServer((req, res) => {
       api.handle(req, res).catch((err) => {
@@ -138,6 +146,7 @@ export function createServer(
     relays,
     staticPush,
     recorder,
+    hls,
     async start() {
       if (started) return;
       started = true;
@@ -163,6 +172,7 @@ export function createServer(
       relays.close();
       staticPush.close();
       await recorder?.close(graceMs);
+      hls?.close();
       hub.close();
       flv.close();
       for (const c of rtmpConnections) c.destroy('server stopping');
