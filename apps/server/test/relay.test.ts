@@ -84,6 +84,22 @@ describe('/control/pull', () => {
     await pub.done;
   });
 
+  it('a pull whose remote sends nothing for read_timeout ends', async () => {
+    const quick = await startServer({ readTimeoutSec: 1 });
+    try {
+      const source = rtmpUrl(remote, '/live/silent'); // accepted, never published
+      const res = await fetch(url(quick, 'api', `/control/pull?app=live&name=s&url=${source}`));
+      expect(res.status).toBe(200);
+      expect(quick.relays.keys).toEqual(['pull:live/s']);
+      const t0 = Date.now();
+      await waitFor(() => quick.relays.keys.length === 0, 5000, 'the silent pull to end');
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(700);
+      expect(quick.hub.stream('live', 's')).toBeUndefined();
+    } finally {
+      await quick.stop(500);
+    }
+  });
+
   it('answers bad requests with livego texts and 4xx codes', async () => {
     const missing = await control('pull', { app: 'live', name: 'x' });
     expect(missing).toEqual({
