@@ -17,11 +17,18 @@ export class ConfigError extends LivegoError {
   /** The message is one line that names the key and where it came from (file, flag or env). */
   constructor(code: ConfigErrorCode, message: string, context: ErrorContext = {}) {
     // One line whatever a key, file name or argument holds: control characters are escaped.
-    super(code, message.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, escape), context);
+    super(code, oneLine(message), context);
     this.name = 'ConfigError';
   }
 }
 
-function escape(c: string): string {
-  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+/** Escapes C0 controls, DEL and the Unicode line separators as \uXXXX. */
+function oneLine(message: string): string {
+  let out = '';
+  for (const c of message) {
+    const code = c.charCodeAt(0);
+    const control = code < 0x20 || code === 0x7f || code === 0x2028 || code === 0x2029;
+    out += control ? `\\u${code.toString(16).padStart(4, '0')}` : c;
+  }
+  return out;
 }
