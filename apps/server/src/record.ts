@@ -56,7 +56,7 @@ export class Recording {
     this.sub = ctx.hub.subscribe(
       stream.app,
       stream.name,
-      { id: this.id, kind: 'record' },
+      { id: this.id, kind: 'record', internal: true }, // a file, not a viewer in stats
       {
         form: FLV_FORM,
         onData: () => {

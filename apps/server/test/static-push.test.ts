@@ -58,6 +58,13 @@ describe('static_push', () => {
     ]);
     await waitFor(() => origin.hub.stream('live', 'show')?.publisher !== undefined, 10_000, 'the publisher');
     const local = probeFrames(url(origin, 'httpflv', '/live/show.flv'));
+    await waitFor(() => target.hub.stream('live', 'show')?.publisher !== undefined, 10_000, 'the push');
+    const stat = (await (await fetch(url(origin, 'api', '/stat/livestat'))).json()) as {
+      data: { players: Array<{ type: string; url: string }> | null };
+    };
+    expect(stat.data.players).toContainEqual(
+      expect.objectContaining({ type: 'static-push', url: rtmpUrl(target, '/live/show') }),
+    );
     expect((await pub.done).code).toBe(0);
     const [localCounts, remoteCounts] = await Promise.all([local, remote]);
     // The origin's viewer is not disturbed by the dead target.
