@@ -223,13 +223,13 @@ function parseStaticPush(entry: Mapping, file: string, at: string): string[] {
   const v = entry.get('static_push');
   if (v === undefined || v === null) return [];
   // viper decodes weakly: one string is a list of one.
-  const list: unknown[] = typeof v === 'string' ? [v] : Array.isArray(v) ? v : [v];
   if (!Array.isArray(v) && typeof v !== 'string') {
     throw bad(
       `${file}: ${at}.static_push: expected a list of rtmp:// URLs, got ${show(v)}`,
       `${at}.static_push`,
     );
   }
+  const list: unknown[] = typeof v === 'string' ? [v] : v;
   return list.map((u, j) => {
     if (!isPushUrl(u)) {
       throw bad(

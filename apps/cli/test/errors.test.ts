@@ -254,6 +254,12 @@ describe('one-line errors naming the key and where it came from', () => {
       'livego.yaml: server[0].static_push[0]: expected an rtmp:// or rtmps:// URL with an app (rtmp://host/app), got "http://x/app"',
     ],
     [
+      'a static_push that is a mapping',
+      () => yaml('server:\n  - appname: live\n    static_push: {a: 1}\n'),
+      'CONFIG_BAD_VALUE',
+      'livego.yaml: server[0].static_push: expected a list of rtmp:// URLs, got a mapping',
+    ],
+    [
       'a static_push without an app',
       () => yaml('server:\n  - appname: live\n    static_push: ["rtmp://x"]\n'),
       'CONFIG_BAD_VALUE',
