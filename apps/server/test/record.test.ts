@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type LivegoServer } from '../src/index.js';
 import { recordingPath } from '../src/record.js';
-import { channelKey, killAll, rtmpUrl, start, url, waitFor } from './helpers.js';
+import { channelKey, killAll, rtmpUrl, run, start, url, waitFor } from './helpers.js';
 import { makeFlv, probeFrames, type TestMedia } from './media.js';
 
 let media: TestMedia;
@@ -139,5 +139,35 @@ describe('FLV recording (flv_archive)', () => {
     expect(counts.video).toBeGreaterThanOrEqual(media.videoFrames - 2 * 25);
     expect(counts.video % 25).toBe(media.videoFrames % 25);
     expect(statSync(flvDir).isFile()).toBe(true);
+  });
+
+  it('a disk that fills up mid-stream ends the recording with ENOSPC; the stream goes on', async (ctx) => {
+    const flvDir = join(dir, 'small');
+    mkdirSync(flvDir);
+    // A 64 KiB disk: needs root (as CI runs); skipped where mounting is not allowed.
+    const mount = await run('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', flvDir]);
+    if (mount.code !== 0) ctx.skip();
+    try {
+      const { server, lines } = await serverWithLog(flvDir);
+      const key = await channelKey(server, 'full');
+      const pub = publish(media.file, rtmpUrl(server, `/live/${key}`), true);
+      await waitFor(
+        () => server.hub.stream('live', 'full')?.publisher !== undefined,
+        10_000,
+        'the publisher',
+      );
+      const viewer = probeFrames(url(server, 'httpflv', '/live/full.flv'));
+      await waitFor(() => lines().some((l) => l.includes('recording failed')), 10_000, 'the disk error');
+      const failure = JSON.parse(lines().find((l) => l.includes('recording failed'))!) as { code?: string };
+      expect(failure.code).toBe('ENOSPC');
+      expect(server.recorder!.recordings.size).toBe(0);
+      expect((await pub.done).code).toBe(0);
+      const counts = await viewer;
+      expect(counts.video).toBeGreaterThanOrEqual(media.videoFrames - 2 * 25);
+      expect(counts.video % 25).toBe(media.videoFrames % 25);
+      await server.stop(500);
+    } finally {
+      await run('umount', [flvDir]);
+    }
   });
 });
