@@ -84,6 +84,23 @@ describe('/control/pull', () => {
     await pub.done;
   });
 
+  it('a pull whose remote server goes down is cleaned up', async () => {
+    const doomed = await startServer({ rtmpNoauth: true });
+    try {
+      const pub = ffmpegPublish(rtmpUrl(doomed, '/live/src'));
+      await waitFor(() => doomed.hub.stream('live', 'src')?.publisher !== undefined, 10_000, 'the publisher');
+      const source = rtmpUrl(doomed, '/live/src');
+      expect((await control('pull', { app: 'live', name: 'doomed', url: source })).status).toBe(200);
+      await waitFor(() => (local.hub.stream('live', 'doomed')?.stats.videoPackets ?? 0) > 0, 10_000, 'media');
+      await doomed.stop(200); // the connection is cut, no status message
+      await waitFor(() => !local.relays.keys.includes('pull:live/doomed'), 5000, 'the pull to be cleaned up');
+      expect(local.hub.stream('live', 'doomed')).toBeUndefined();
+      await pub.done;
+    } finally {
+      await doomed.stop(200);
+    }
+  });
+
   it('a pull whose remote sends nothing for read_timeout ends', async () => {
     const quick = await startServer({ readTimeoutSec: 1 });
     try {
