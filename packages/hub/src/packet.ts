@@ -43,13 +43,13 @@ export class MediaPacket {
 
   /** This packet in `form`, encoded on first use and memoised. */
   encoded(form: OutputForm): Uint8Array {
-    const list = this.encodings;
-    if (list !== undefined) {
-      for (const e of list) if (e.id === form.id) return e.bytes;
+    if (this.encodings !== undefined) {
+      for (const e of this.encodings) if (e.id === form.id) return e.bytes;
     }
     const bytes = form.encode(this);
-    if (list === undefined) this.encodings = [{ id: form.id, bytes }];
-    else list.push({ id: form.id, bytes });
+    // Read the list again: a form may build on another form's encoding of this same packet.
+    if (this.encodings === undefined) this.encodings = [{ id: form.id, bytes }];
+    else this.encodings.push({ id: form.id, bytes });
     return bytes;
   }
 

@@ -395,3 +395,20 @@ describe('internal subscribers', () => {
     expect(sink.ended).toEqual(['hub-closed']);
   });
 });
+
+describe('MediaPacket encodings', () => {
+  it('keeps both encodings when one form is built on another', async () => {
+    const { MediaPacket } = await import('../src/index.js');
+    const base = countingForm('rtmp');
+    const derived = {
+      id: 'push',
+      encodes: 0,
+      encode: (p: InstanceType<typeof MediaPacket>) => p.encoded(base).slice(1),
+    };
+    const p = new MediaPacket('video', 0, key(1), { keyframe: true, sequenceHeader: false, metadata: false });
+    p.encoded(derived);
+    p.encoded(derived);
+    p.encoded(base);
+    expect(base.encodes).toBe(1);
+  });
+});
