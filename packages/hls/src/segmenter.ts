@@ -147,6 +147,8 @@ export class HlsSegmenter {
   /** Typical frame distance, to give the last segment of a stream a duration. */
   private frameMs = 0;
   private anchor: { wallMs: number; mediaMs: number } | undefined;
+  /** First audio timestamp that found no open segment in this period. */
+  private audioWaitSinceMs: number | undefined;
   /** Audio that arrived just before the period's first keyframe. */
   private earlyAudio: Array<{ ms: number; data: Uint8Array }> = [];
   /** A cut happened at a non-keyframe (size bound): the next frame opens a segment anyway. */
@@ -434,6 +436,12 @@ export class HlsSegmenter {
     if (cur === undefined) {
       // With video, audio waits for the keyframe that starts the next segment. Encoders send the first
       // audio frames just before the first keyframe: those are kept and written after it.
+      // Video promised by onMetaData alone that does not come within a target duration: go on without it.
+      this.audioWaitSinceMs ??= ms;
+      if (this.expectVideo && this.videoCodec === undefined && ms - this.audioWaitSinceMs >= this.targetMs) {
+        this.expectVideo = false;
+        this.earlyAudio = [];
+      }
       if (this.expectVideo) {
         if (this.muxer === undefined) {
           this.earlyAudio.push({ ms, data: body.slice() });
@@ -600,6 +608,7 @@ export class HlsSegmenter {
     this.lastAudioMs = undefined;
     this.anchor = undefined;
     this.earlyAudio = [];
+    this.audioWaitSinceMs = undefined;
     if (republish) {
       this.videoCodec = undefined;
       this.videoConfig = undefined;

@@ -268,3 +268,19 @@ describe('HlsSegmenter', () => {
     for (const s of segments) expect(s.data.length).toBeLessThan(64 * 1024 + 32 * 1024);
   });
 });
+
+describe('HlsSegmenter with odd publishers', () => {
+  it('goes on audio-only when onMetaData promises video that never comes', () => {
+    const withVideo = makeFlv({ seconds: 4, audio: 'aac' });
+    // Keep the metadata (videocodecid 7) and the audio; drop every video message.
+    const audioOnly = { ...withVideo, messages: withVideo.messages.filter((m) => m.kind !== 'video') };
+    expect(audioOnly.messages[0]!.kind).toBe('data');
+    const seg = new HlsSegmenter({ targetDurationSec: 1, windowSize: 100 });
+    const segments = [...feed(seg, audioOnly), ...seg.end()];
+    expect(segments.length).toBeGreaterThanOrEqual(2);
+    const audio = segments.reduce((n, s) => n + checkTs(s.data, false).audioFrames, 0);
+    // What arrived in the first target duration was waiting for the promised video; the rest is there.
+    expect(audio).toBeGreaterThan(withVideo.audioFrames - 50);
+    for (const s of segments) expect(checkTs(s.data, false).errors).toEqual([]);
+  });
+});
