@@ -1,5 +1,6 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Hub, type Publisher } from '@livego/hub';
@@ -9,7 +10,7 @@ import { defaultConfig, type ServerConfig } from '../src/config.js';
 import type { ServerContext } from '../src/context.js';
 import { HlsService, splitHlsPath } from '../src/hls.js';
 import type { LivegoServer } from '../src/index.js';
-import { startServer, waitFor } from './helpers.js';
+import { run, startServer, waitFor } from './helpers.js';
 import { hlsUrl, parsePlaylist } from './hls-helpers.js';
 import { makeFlv, type TestMedia } from './media.js';
 
@@ -214,5 +215,68 @@ describe('hls_keep_after_end', () => {
     expect(hls.stream('live', 'kept')).toBe(s); // still kept
     await waitFor(() => hls.stream('live', 'kept') === undefined, 2000, 'the kept stream to expire');
     hls.close();
+  });
+});
+
+describe('use_hls_https', () => {
+  it('serves HLS over TLS with rtmps_cert/rtmps_key', async () => {
+    const certDir = mkdtempSync(join(tmpdir(), 'livego-hls-tls-'));
+    let tls: LivegoServer | undefined;
+    try {
+      const gen = await run('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-days',
+        '1',
+        '-keyout',
+        join(certDir, 'server.key'),
+        '-out',
+        join(certDir, 'server.crt'),
+      ]);
+      expect(gen.code).toBe(0);
+      tls = await startServer({
+        hlsSegmentSec: 1,
+        useHlsHttps: true,
+        rtmpsCert: join(certDir, 'server.crt'),
+        rtmpsKey: join(certDir, 'server.key'),
+      });
+      const pub = publish(tls.hub, 'live', 'tls');
+      feed(pub);
+      const port = tls.address().hls!.port;
+      const res = await new Promise<{ status: number; type: string | undefined; body: string }>(
+        (resolve, reject) => {
+          const req = httpsRequest(
+            { host: '127.0.0.1', port, path: '/live/tls.m3u8', rejectUnauthorized: false },
+            (r) => {
+              let body = '';
+              r.on('data', (d) => {
+                body += d;
+              });
+              r.on('end', () => resolve({ status: r.statusCode!, type: r.headers['content-type'], body }));
+            },
+          );
+          req.on('error', reject);
+          req.end();
+        },
+      );
+      expect(res.status).toBe(200);
+      expect(res.type).toBe('application/vnd.apple.mpegurl');
+      expect(parsePlaylist(res.body).segments.length).toBeGreaterThan(0);
+      pub.close();
+    } finally {
+      await tls?.stop(500);
+      rmSync(certDir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails createServer with the file named when the certificate is missing', async () => {
+    await expect(startServer({ useHlsHttps: true, rtmpsCert: '/nonexistent/x.crt' })).rejects.toThrow(
+      /rtmps_cert: cannot read '\/nonexistent\/x.crt'/,
+    );
   });
 });
