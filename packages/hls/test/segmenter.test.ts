@@ -48,6 +48,10 @@ describe('HlsSegmenter', () => {
     expectCleanSegments(checks);
     expect(checks.reduce((n, c) => n + c.videoFrames, 0)).toBe(av.videoFrames);
     expect(checks.reduce((n, c) => n + c.audioFrames, 0)).toBe(av.audioFrames);
+    // Played back to back, the segments are one TS: continuity counters, PCR and DTS run on unbroken.
+    const whole = checkTs(concat(segments.map((s) => s.data)), true);
+    expect(whole.errors).toEqual([]);
+    expect(whole.events.filter((e) => e.type === 'pat')).toHaveLength(segments.length);
     // 1 s GOPs and a 2 s target: every segment but the last is 2 s (within [target - 0.5, target + GOP]).
     expect(segments.length).toBe(4);
     for (const s of segments.slice(0, -1)) {
