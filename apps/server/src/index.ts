@@ -1,5 +1,7 @@
 export type { AppConfig, ListenAddress, LogLevel, ServerConfig } from './config.js';
 export { defaultConfig, parseListenAddress } from './config.js';
+export type { HlsService, HlsServiceOptions, HlsStream } from './hls.js';
+export { PLAYLIST_TYPE, SEGMENT_TYPE, splitHlsPath } from './hls.js';
 export type { JwtAlgorithm, JwtConfig, JwtResult } from './jwt.js';
 export { createJwtGuard, JwtGuard } from './jwt.js';
 export type { KeyStore } from './keys.js';
