@@ -207,7 +207,7 @@ export class HlsService {
       // Republished while kept after its end: the same playlist goes on after a discontinuity.
       clearTimeout(s.expiry);
       s.expiry = undefined;
-      this.written(s, s.segmenter.discontinuity());
+      this.onSegments(s, s.segmenter.discontinuity());
     }
     const hs = s;
     const log = this.log.child({ stream: stream.key });
@@ -223,12 +223,12 @@ export class HlsService {
             const r = hs.segmenter.push(p.kind, p.timestampMs, p.payload, this.now());
             if (r.error !== undefined && hs.errorsLogged++ < 5)
               log.warn({ code: r.error.code, err: r.error.message }, 'hls: message dropped');
-            if (r.segments.length > 0) this.written(hs, r.segments);
+            if (r.segments.length > 0) this.onSegments(hs, r.segments);
           }
         },
         onPublish: () => {
           log.info('hls: new publisher, discontinuity');
-          this.written(hs, hs.segmenter.discontinuity());
+          this.onSegments(hs, hs.segmenter.discontinuity());
         },
         onUnpublish: () => this.ended(hs),
         onEnd: (reason) => {
@@ -244,7 +244,7 @@ export class HlsService {
   private ended(s: HlsStream): void {
     s.sub?.close();
     s.sub = undefined;
-    this.written(s, s.segmenter.end());
+    this.onSegments(s, s.segmenter.end());
     if (!this.ctx.config.hlsKeepAfterEnd) {
       this.drop(s);
       return;
@@ -266,7 +266,7 @@ export class HlsService {
   }
 
   /** New segments: with hls_dir, write them and the playlist, and delete those that left the store. */
-  private written(s: HlsStream, segments: HlsSegment[]): void {
+  private onSegments(s: HlsStream, segments: HlsSegment[]): void {
     if (this.ctx.config.hlsDir === '') return;
     if (segments.length === 0 && !s.segmenter.ended) return;
     const playlist = s.segmenter.playlist();
