@@ -580,8 +580,9 @@ export class HlsSegmenter {
       programDateTimeMs: seg.programDateTimeMs,
       startsWithKeyframe: seg.startsWithKeyframe,
     };
-    // RFC 8216 §4.3.3.1: every EXTINF rounded to the nearest integer is at most the target duration.
-    this.target = Math.max(this.target, Math.round(durationSec));
+    // RFC 8216 §4.3.3.1 only asks the rounded EXTINF to fit; we never announce less than a real segment
+    // lasts (some players size their buffers by it). The epsilon absorbs ms -> s float noise.
+    this.target = Math.max(this.target, Math.ceil(durationSec - 1e-6));
     this.store.push(segment);
     // A segment leaving the playlist takes its discontinuity into EXT-X-DISCONTINUITY-SEQUENCE.
     const left = this.store[this.store.length - 1 - this.windowSize];
