@@ -4,7 +4,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
+import {
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
 import { Hub } from '@livego/hub';
 import { ApiHandler } from './api.js';
 import { type AppConfig, defaultConfig, parseListenAddress, type ServerConfig } from './config.js';
@@ -94,7 +99,7 @@ export function createServer(
 
   const listeners: Listener[] = [];
   const rtmpConnections = new Set<RtmpConnection>();
-  const onRtmpSocket = (socket: import('node:net').Socket) => {
+  const onRtmpSocket = (socket: Socket) => {
     const conn = new RtmpConnection(ctx, socket);
     rtmpConnections.add(conn);
     socket.on('close', () => rtmpConnections.delete(conn));
@@ -165,6 +170,7 @@ export function createServer(
         }
       } catch (err) {
         await closeAll(listeners, 0);
+        await keys.close();
         throw err;
       }
     },
