@@ -1,5 +1,7 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { LivegoServer } from '../src/index.js';
 import { channelKey, killAll, rtmpUrl, run, start, startServer, url, waitFor } from './helpers.js';
 import { makeFlv, probeFrames, type TestMedia } from './media.js';
@@ -30,6 +32,20 @@ const publishArgs = (target: string, realtime = false) => [
   target,
 ];
 
+/** Saves everything a WebSocket-FLV viewer receives until the server closes it. */
+function wsCapture(address: string, file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(address);
+    const parts: Buffer[] = [];
+    ws.on('message', (d: Buffer) => parts.push(d));
+    ws.on('error', reject);
+    ws.on('close', () => {
+      writeFileSync(file, Buffer.concat(parts));
+      resolve(file);
+    });
+  });
+}
+
 describe('RTMP publish and play with ffmpeg', () => {
   it('a player that connects before the publisher gets every frame, and ends with the publisher', async () => {
     const key = await channelKey(server, 'movie');
@@ -49,7 +65,7 @@ describe('RTMP publish and play with ffmpeg', () => {
     await waitFor(() => server.hub.stream('live', 'movie') === undefined, 5000, 'the stream to go');
   });
 
-  it('plays to RTMP, HTTP-FLV and rtmpdump viewers of one live stream at once', async () => {
+  it('plays to RTMP, HTTP-FLV, WebSocket-FLV and rtmpdump viewers of one live stream at once', async () => {
     const key = await channelKey(server, 'multi');
     const pub = start('ffmpeg', publishArgs(rtmpUrl(server, `/live/${key}`), true));
     await waitFor(() => server.hub.stream('live', 'multi')?.publisher !== undefined, 10_000, 'the publisher');
@@ -60,6 +76,10 @@ describe('RTMP publish and play with ffmpeg', () => {
       run('rtmpdump', ['-q', '-r', rtmpUrl(server, '/live/multi'), '-o', dumpFile, '--live']).then(() =>
         probeFrames(dumpFile),
       ),
+      wsCapture(
+        `ws://127.0.0.1:${server.address().httpflv!.port}/live/multi.flv`,
+        join(media.dir, 'ws.flv'),
+      ).then((file) => probeFrames(file)),
     ]);
     expect((await pub.done).code).toBe(0);
     for (const v of viewers) {
