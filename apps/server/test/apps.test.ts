@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { loadConfig } from '@livego/cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LivegoServer } from '../src/index.js';
-import { channelKey, killAll, rtmpUrl, run, startServer, url, waitFor } from './helpers.js';
+import { channelKey, killAll, publishFlv, rtmpUrl, run, startServer, url, waitFor } from './helpers.js';
 import { makeFlv, probeFrames, type TestMedia } from './media.js';
 
 let server: LivegoServer;
@@ -42,8 +42,7 @@ afterAll(async () => {
   media?.cleanup();
 });
 
-const publish = (target: string) =>
-  run('ffmpeg', ['-v', 'error', '-i', media.file, '-c', 'copy', '-f', 'flv', target]);
+const publish = (target: string) => publishFlv(media.file, target).done;
 
 describe('apps from livego.yaml', () => {
   it('serves the second app of the list: a player gets every frame', async () => {

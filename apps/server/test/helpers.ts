@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import type { ServerConfig } from '../src/config.js';
 import { createServer, type LivegoServer } from '../src/index.js';
@@ -35,25 +36,7 @@ const children = new Set<ChildProcess>();
 
 /** Runs a program to its end (killed after `timeoutMs`). */
 export function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr!.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return start(cmd, args, timeoutMs).done;
 }
 
 /** Kills every program `run` started that is still running (for afterAll). */
@@ -96,6 +79,48 @@ export function start(
     });
   });
   return { child, done };
+}
+
+/**
+ * Publishes an FLV file with ffmpeg (stream copy) to `target`: `realtime` reads it at its own pace
+ * (`-re`), `extra` are output options before the target (e.g. `-tls_verify 0`).
+ */
+export function publishFlv(
+  file: string,
+  target: string,
+  {
+    realtime = false,
+    extra = [],
+    timeoutMs = 60_000,
+  }: { realtime?: boolean; extra?: string[]; timeoutMs?: number } = {},
+): { child: ChildProcess; done: Promise<RunResult> } {
+  return start(
+    'ffmpeg',
+    ['-v', 'error', ...(realtime ? ['-re'] : []), '-i', file, '-c', 'copy', '-f', 'flv', ...extra, target],
+    timeoutMs,
+  );
+}
+
+/** A self-signed certificate for 127.0.0.1 made by openssl: `dir`/server.crt and `dir`/server.key. */
+export async function selfSignedCert(dir: string): Promise<RunResult & { cert: string; key: string }> {
+  const cert = join(dir, 'server.crt');
+  const key = join(dir, 'server.key');
+  const r = await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-days',
+    '1',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+  ]);
+  return { ...r, cert, key };
 }
 
 export async function channelKey(

@@ -5,6 +5,7 @@ import { demuxFlv, type FlvTag } from '@livego/flv';
 import { TsDemuxer, type TsEvent } from '@livego/mpegts';
 import type { LivegoServer } from '../src/index.js';
 import { run } from './helpers.js';
+import { probeStreams } from './media.js';
 
 export function hlsUrl(server: LivegoServer, path: string): string {
   const a = server.address().hls;
@@ -224,36 +225,20 @@ export interface Probe {
 
 /** `ffprobe -v warning -count_frames`: decodes every frame; `stderr` is empty when nothing was wrong. */
 export async function probeStrict(input: string, extra: string[] = []): Promise<Probe> {
-  const r = await run(
-    'ffprobe',
-    [
-      '-v',
-      'warning',
-      ...extra,
-      '-count_frames',
-      '-show_entries',
-      'stream=codec_type,codec_name,nb_read_frames,width,height',
-      '-of',
-      'json',
-      input,
-    ],
+  const probed = await probeStreams(
+    input,
+    ['-v', 'warning', ...extra],
+    'codec_type,codec_name,nb_read_frames,width,height',
     60_000,
   );
-  if (r.code !== 0) throw new Error(`ffprobe failed (${r.code}): ${r.stderr}`);
-  const streams = (JSON.parse(r.stdout).streams ?? []) as Array<{
-    codec_type: string;
-    codec_name: string;
-    nb_read_frames?: string;
-    width?: number;
-    height?: number;
-  }>;
+  const streams = probed.streams ?? [];
   const v = streams.find((s) => s.codec_type === 'video');
   const a = streams.find((s) => s.codec_type === 'audio');
   return {
-    stderr: r.stderr,
+    stderr: probed.stderr,
     video: Number(v?.nb_read_frames ?? 0),
     audio: Number(a?.nb_read_frames ?? 0),
     ...(v?.width !== undefined && { width: v.width, height: v.height }),
-    codecs: streams.map((s) => s.codec_name),
+    codecs: streams.map((s) => s.codec_name!),
   };
 }

@@ -10,7 +10,7 @@ import { defaultConfig, type ServerConfig } from '../src/config.js';
 import type { ServerContext } from '../src/context.js';
 import { HlsService, splitHlsPath } from '../src/hls.js';
 import type { LivegoServer } from '../src/index.js';
-import { run, startServer, waitFor } from './helpers.js';
+import { selfSignedCert, startServer, waitFor } from './helpers.js';
 import { hlsUrl, parsePlaylist } from './hls-helpers.js';
 import { makeFlv, type TestMedia } from './media.js';
 
@@ -223,27 +223,13 @@ describe('use_hls_https', () => {
     const certDir = mkdtempSync(join(tmpdir(), 'livego-hls-tls-'));
     let tls: LivegoServer | undefined;
     try {
-      const gen = await run('openssl', [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-days',
-        '1',
-        '-keyout',
-        join(certDir, 'server.key'),
-        '-out',
-        join(certDir, 'server.crt'),
-      ]);
+      const gen = await selfSignedCert(certDir);
       expect(gen.code).toBe(0);
       tls = await startServer({
         hlsSegmentSec: 1,
         useHlsHttps: true,
-        rtmpsCert: join(certDir, 'server.crt'),
-        rtmpsKey: join(certDir, 'server.key'),
+        rtmpsCert: gen.cert,
+        rtmpsKey: gen.key,
       });
       const pub = publish(tls.hub, 'live', 'tls');
       feed(pub);

@@ -6,7 +6,7 @@ import { FlvDemuxer } from '@livego/flv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LivegoServer } from '../src/index.js';
 import { RtmpClient } from '../src/rtmp-client.js';
-import { channelKey, killAll, rtmpUrl, start, startServer, waitFor } from './helpers.js';
+import { channelKey, killAll, publishFlv, rtmpUrl, startServer, waitFor } from './helpers.js';
 import {
   type Collected,
   checkSegment,
@@ -49,11 +49,7 @@ afterAll(async () => {
 /** Starts publishing `file` in real time with ffmpeg (stream copy) to live/<room>; `done` when it ends. */
 async function publishFile(room: string, file: string): Promise<{ done: Promise<void> }> {
   const key = await channelKey(server, room);
-  const p = start(
-    'ffmpeg',
-    ['-v', 'error', '-re', '-i', file, '-c', 'copy', '-f', 'flv', rtmpUrl(server, `/live/${key}`)],
-    60_000,
-  );
+  const p = publishFlv(file, rtmpUrl(server, `/live/${key}`), { realtime: true, timeoutMs: 60_000 });
   const done = p.done.then((r) => {
     if (r.code !== 0) throw new Error(`ffmpeg publish failed: ${r.stderr}`);
   });

@@ -50,36 +50,48 @@ export interface ProbeCounts {
   stderr: string;
 }
 
-/** Decodes every frame of `input` (a file or URL) with ffprobe and counts them per stream type. */
-export async function probeFrames(input: string, timeoutMs = 60_000): Promise<ProbeCounts> {
+export interface ProbedStream {
+  codec_type: string;
+  codec_name?: string;
+  nb_read_frames?: string;
+  width?: number;
+  height?: number;
+}
+
+/**
+ * `ffprobe <options> -count_frames -show_entries stream=<entries> -of json <input>`: decodes every frame
+ * and returns the `streams` ffprobe printed (undefined if it printed none) and its stderr.
+ */
+export async function probeStreams(
+  input: string,
+  options: string[],
+  entries: string,
+  timeoutMs: number,
+): Promise<{ streams: ProbedStream[] | undefined; stderr: string }> {
   const r = await run(
     'ffprobe',
-    [
-      '-v',
-      'error',
-      '-count_frames',
-      '-show_entries',
-      'stream=codec_type,nb_read_frames,width,height',
-      '-of',
-      'json',
-      input,
-    ],
+    [...options, '-count_frames', '-show_entries', `stream=${entries}`, '-of', 'json', input],
     timeoutMs,
   );
   if (r.code !== 0) throw new Error(`ffprobe failed (${r.code}): ${r.stderr}`);
-  const streams = JSON.parse(r.stdout).streams as Array<{
-    codec_type: string;
-    nb_read_frames?: string;
-    width?: number;
-    height?: number;
-  }>;
-  const v = streams.find((s) => s.codec_type === 'video');
-  const a = streams.find((s) => s.codec_type === 'audio');
+  return { streams: JSON.parse(r.stdout).streams, stderr: r.stderr };
+}
+
+/** Decodes every frame of `input` (a file or URL) with ffprobe and counts them per stream type. */
+export async function probeFrames(input: string, timeoutMs = 60_000): Promise<ProbeCounts> {
+  const { streams, stderr } = await probeStreams(
+    input,
+    ['-v', 'error'],
+    'codec_type,nb_read_frames,width,height',
+    timeoutMs,
+  );
+  const v = streams!.find((s) => s.codec_type === 'video');
+  const a = streams!.find((s) => s.codec_type === 'audio');
   return {
     video: Number(v?.nb_read_frames ?? 0),
     audio: Number(a?.nb_read_frames ?? 0),
     width: v?.width,
     height: v?.height,
-    stderr: r.stderr,
+    stderr,
   };
 }

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type LivegoServer } from '../src/index.js';
 import { recordingPath } from '../src/record.js';
-import { channelKey, killAll, rtmpUrl, run, start, url, waitFor } from './helpers.js';
+import { channelKey, killAll, publishFlv, rtmpUrl, run, url, waitFor } from './helpers.js';
 import { makeFlv, probeFrames, type TestMedia } from './media.js';
 
 let media: TestMedia;
@@ -38,20 +38,6 @@ async function serverWithLog(flvDir: string): Promise<{ server: LivegoServer; li
   return { server, lines: () => out };
 }
 
-const publish = (file: string, target: string, realtime = false) =>
-  start('ffmpeg', [
-    '-v',
-    'error',
-    ...(realtime ? ['-re'] : []),
-    '-i',
-    file,
-    '-c',
-    'copy',
-    '-f',
-    'flv',
-    target,
-  ]);
-
 beforeAll(async () => {
   media = await makeFlv(3);
   dir = mkdtempSync(join(tmpdir(), 'livego-record-'));
@@ -74,7 +60,7 @@ describe('FLV recording (flv_archive)', () => {
     const { server, lines } = await serverWithLog(flvDir);
     const key = await channelKey(server, 'movie');
     const before = Math.floor(Date.now() / 1000);
-    const first = publish(media.file, rtmpUrl(server, `/live/${key}`), true);
+    const first = publishFlv(media.file, rtmpUrl(server, `/live/${key}`), { realtime: true });
     await waitFor(() => server.recorder!.recordings.size === 1, 10_000, 'the recording');
     const firstPath = server.recorder!.recordings.get('live/movie')!.path;
     // Streamed: the file grows while the publisher is live.
@@ -85,7 +71,7 @@ describe('FLV recording (flv_archive)', () => {
     );
     await new Promise((r) => setTimeout(r, 500));
     // A second publisher takes the room over: a new publish, a new file; the first one is closed.
-    const second = publish(media.file, rtmpUrl(server, `/live/${key}`));
+    const second = publishFlv(media.file, rtmpUrl(server, `/live/${key}`));
     expect((await first.done).code).not.toBe(0);
     expect((await second.done).code).toBe(0);
     await waitFor(() => server.recorder!.recordings.size === 0, 10_000, 'the recordings to close');
@@ -118,7 +104,7 @@ describe('FLV recording (flv_archive)', () => {
     writeFileSync(flvDir, 'a file where the directory should be');
     const { server, lines } = await serverWithLog(flvDir);
     const key = await channelKey(server, 'broken');
-    const pub = publish(media.file, rtmpUrl(server, `/live/${key}`), true);
+    const pub = publishFlv(media.file, rtmpUrl(server, `/live/${key}`), { realtime: true });
     await waitFor(
       () => server.hub.stream('live', 'broken')?.publisher !== undefined,
       10_000,
@@ -150,7 +136,7 @@ describe('FLV recording (flv_archive)', () => {
     try {
       const { server, lines } = await serverWithLog(flvDir);
       const key = await channelKey(server, 'full');
-      const pub = publish(media.file, rtmpUrl(server, `/live/${key}`), true);
+      const pub = publishFlv(media.file, rtmpUrl(server, `/live/${key}`), { realtime: true });
       await waitFor(
         () => server.hub.stream('live', 'full')?.publisher !== undefined,
         10_000,

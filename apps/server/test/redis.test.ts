@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type LivegoServer } from '../src/index.js';
 import { KeyStoreError, RedisKeyStore } from '../src/redis-keys.js';
-import { channelKey, killAll, rtmpUrl, run, start, startServer, url, waitFor } from './helpers.js';
+import { channelKey, killAll, publishFlv, rtmpUrl, start, startServer, url, waitFor } from './helpers.js';
 import { makeFlv, probeFrames, type TestMedia } from './media.js';
 
 /** A port nobody listens on right now (bind 0, read it, close). */
@@ -280,17 +280,7 @@ describe('two servers sharing channel keys through Redis', () => {
   });
 
   const publish = (server: LivegoServer, key: string) =>
-    run('ffmpeg', [
-      '-v',
-      'error',
-      '-i',
-      media.file,
-      '-c',
-      'copy',
-      '-f',
-      'flv',
-      rtmpUrl(server, `/live/${key}`),
-    ]);
+    publishFlv(media.file, rtmpUrl(server, `/live/${key}`)).done;
   const api = async (server: LivegoServer, path: string) => {
     const res = await fetch(url(server, 'api', path));
     return { status: res.status, body: (await res.json()) as { status: number; data: string } };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LivegoServer } from '../src/index.js';
-import { channelKey, killAll, rtmpUrl, start, startServer, url, waitFor } from './helpers.js';
+import { channelKey, killAll, publishFlv, rtmpUrl, startServer, url, waitFor } from './helpers.js';
 import { makeFlv, probeFrames, type TestMedia } from './media.js';
 
 let media: TestMedia;
@@ -30,8 +30,7 @@ async function control(
   return { status: res.status, body: (await res.json()) as { status: number; data: string } };
 }
 
-const ffmpegPublish = (target: string) =>
-  start('ffmpeg', ['-v', 'error', '-re', '-i', media.file, '-c', 'copy', '-f', 'flv', target]);
+const ffmpegPublish = (target: string) => publishFlv(media.file, target, { realtime: true });
 
 describe('/control/pull', () => {
   it('pulls a stream from another instance into a local room, and cleans up when the remote goes away', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LivegoServer } from '../src/index.js';
-import { channelKey, killAll, rtmpUrl, run, start, startServer, waitFor } from './helpers.js';
+import { channelKey, killAll, publishFlv, rtmpUrl, run, startServer, waitFor } from './helpers.js';
 import { makeFlv, probeFrames, type TestMedia } from './media.js';
 
 let server: LivegoServer;
@@ -16,26 +16,13 @@ afterAll(async () => {
   media?.cleanup();
 });
 
-const publish = (target: string) =>
-  start('ffmpeg', ['-v', 'error', '-re', '-i', media.file, '-c', 'copy', '-f', 'flv', target]);
-
 describe('RTMP options', () => {
   it('with takeover off, a second publisher is refused and the first goes on', async () => {
     const key = await channelKey(server, 'solo');
-    const first = publish(rtmpUrl(server, `/live/${key}`));
+    const first = publishFlv(media.file, rtmpUrl(server, `/live/${key}`), { realtime: true });
     await waitFor(() => server.hub.stream('live', 'solo')?.publisher !== undefined, 10_000, 'the publisher');
     const viewer = probeFrames(rtmpUrl(server, '/live/solo'));
-    const second = await run('ffmpeg', [
-      '-v',
-      'error',
-      '-i',
-      media.file,
-      '-c',
-      'copy',
-      '-f',
-      'flv',
-      rtmpUrl(server, `/live/${key}`),
-    ]);
+    const second = await publishFlv(media.file, rtmpUrl(server, `/live/${key}`)).done;
     expect(second.code).not.toBe(0);
     expect(server.hub.stream('live', 'solo')?.publisher?.closed).toBe(false);
     expect((await first.done).code).toBe(0);

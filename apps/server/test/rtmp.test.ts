@@ -3,7 +3,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { LivegoServer } from '../src/index.js';
-import { channelKey, killAll, rtmpUrl, run, start, startServer, url, waitFor } from './helpers.js';
+import {
+  channelKey,
+  killAll,
+  publishFlv,
+  rtmpUrl,
+  run,
+  start,
+  startServer,
+  url,
+  waitFor,
+} from './helpers.js';
 import { makeFlv, probeFrames, type TestMedia } from './media.js';
 
 let server: LivegoServer;
@@ -18,19 +28,6 @@ afterAll(async () => {
   await server?.stop(500);
   media?.cleanup();
 });
-
-const publishArgs = (target: string, realtime = false) => [
-  '-v',
-  'error',
-  ...(realtime ? ['-re'] : []),
-  '-i',
-  media.file,
-  '-c',
-  'copy',
-  '-f',
-  'flv',
-  target,
-];
 
 /** Saves everything a WebSocket-FLV viewer receives until the server closes it. */
 function wsCapture(address: string, file: string): Promise<string> {
@@ -55,7 +52,7 @@ describe('RTMP publish and play with ffmpeg', () => {
       10_000,
       'the player',
     );
-    const pub = await run('ffmpeg', publishArgs(rtmpUrl(server, `/live/${key}`)));
+    const pub = await publishFlv(media.file, rtmpUrl(server, `/live/${key}`)).done;
     expect(pub.stderr).toBe('');
     expect(pub.code).toBe(0);
     const counts = await player;
@@ -67,7 +64,7 @@ describe('RTMP publish and play with ffmpeg', () => {
 
   it('plays to RTMP, HTTP-FLV, WebSocket-FLV and rtmpdump viewers of one live stream at once', async () => {
     const key = await channelKey(server, 'multi');
-    const pub = start('ffmpeg', publishArgs(rtmpUrl(server, `/live/${key}`), true));
+    const pub = publishFlv(media.file, rtmpUrl(server, `/live/${key}`), { realtime: true });
     await waitFor(() => server.hub.stream('live', 'multi')?.publisher !== undefined, 10_000, 'the publisher');
     const dumpFile = join(media.dir, 'rtmpdump.flv');
     const viewers = await Promise.all([
@@ -93,7 +90,7 @@ describe('RTMP publish and play with ffmpeg', () => {
 
   it('lists the publisher and every kind of viewer in /stat/livestat', async () => {
     const key = await channelKey(server, 'stats');
-    const pub = start('ffmpeg', publishArgs(rtmpUrl(server, `/live/${key}`), true));
+    const pub = publishFlv(media.file, rtmpUrl(server, `/live/${key}`), { realtime: true });
     await waitFor(() => server.hub.stream('live', 'stats')?.publisher !== undefined, 10_000, 'the publisher');
     const viewers = [
       probeFrames(rtmpUrl(server, '/live/stats')),
@@ -122,13 +119,13 @@ describe('RTMP publish and play with ffmpeg', () => {
 
   it('refuses a bad key while a good stream goes on', async () => {
     const key = await channelKey(server, 'good');
-    const pub = start('ffmpeg', publishArgs(rtmpUrl(server, `/live/${key}`), true));
+    const pub = publishFlv(media.file, rtmpUrl(server, `/live/${key}`), { realtime: true });
     await waitFor(() => server.hub.stream('live', 'good')?.publisher !== undefined, 10_000, 'the publisher');
     const viewer = probeFrames(url(server, 'httpflv', '/live/good.flv'));
-    const bad = await run('ffmpeg', publishArgs(rtmpUrl(server, '/live/not-a-key')));
+    const bad = await publishFlv(media.file, rtmpUrl(server, '/live/not-a-key')).done;
     expect(bad.code).not.toBe(0);
     expect(server.hub.stream('live', 'not-a-key')).toBeUndefined();
-    const rooms = await run('ffmpeg', publishArgs(rtmpUrl(server, '/live/good'))); // the room name is not a key
+    const rooms = await publishFlv(media.file, rtmpUrl(server, '/live/good')).done; // the room name is not a key
     expect(rooms.code).not.toBe(0);
     expect((await pub.done).code).toBe(0);
     const counts = await viewer;
@@ -138,7 +135,7 @@ describe('RTMP publish and play with ffmpeg', () => {
   it('a second publisher takes over and a viewer that stayed connected keeps decoding', async () => {
     const key = await channelKey(server, 'takeover');
     const target = rtmpUrl(server, `/live/${key}`);
-    const first = start('ffmpeg', publishArgs(target, true));
+    const first = publishFlv(media.file, target, { realtime: true });
     await waitFor(
       () => server.hub.stream('live', 'takeover')?.publisher !== undefined,
       10_000,
@@ -154,7 +151,7 @@ describe('RTMP publish and play with ffmpeg', () => {
       '-',
     ]);
     await new Promise((r) => setTimeout(r, 1000));
-    const second = start('ffmpeg', publishArgs(target, true));
+    const second = publishFlv(media.file, target, { realtime: true });
     const firstResult = await first.done;
     expect(firstResult.code).not.toBe(0); // its connection was closed by the takeover
     expect((await second.done).code).toBe(0);

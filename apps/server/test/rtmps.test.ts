@@ -3,7 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LivegoServer } from '../src/index.js';
-import { channelKey, killAll, rtmpUrl, run, start, startServer, url, waitFor } from './helpers.js';
+import {
+  channelKey,
+  killAll,
+  publishFlv,
+  rtmpUrl,
+  selfSignedCert,
+  startServer,
+  url,
+  waitFor,
+} from './helpers.js';
 import { makeFlv, probeFrames, type TestMedia } from './media.js';
 
 let server: LivegoServer;
@@ -12,31 +21,14 @@ let certDir: string;
 
 beforeAll(async () => {
   certDir = mkdtempSync(join(tmpdir(), 'livego-rtmps-'));
-  const [gen, m] = await Promise.all([
-    run('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-days',
-      '1',
-      '-keyout',
-      join(certDir, 'server.key'),
-      '-out',
-      join(certDir, 'server.crt'),
-    ]),
-    makeFlv(3),
-  ]);
+  const [gen, m] = await Promise.all([selfSignedCert(certDir), makeFlv(3)]);
   if (gen.code !== 0) throw new Error(`openssl failed: ${gen.stderr}`);
   media = m;
   server = await startServer({
     enableRtmps: true,
     rtmpsAddr: '127.0.0.1:0',
-    rtmpsCert: join(certDir, 'server.crt'),
-    rtmpsKey: join(certDir, 'server.key'),
+    rtmpsCert: gen.cert,
+    rtmpsKey: gen.key,
     enableTlsVerify: false,
   });
 });
@@ -53,20 +45,10 @@ describe('RTMPS', () => {
     expect(rtmps).toBeDefined();
     expect(server.address().rtmp).toBeDefined(); // plain RTMP beside TLS
     const key = await channelKey(server, 'secure');
-    const pub = start('ffmpeg', [
-      '-v',
-      'error',
-      '-re',
-      '-i',
-      media.file,
-      '-c',
-      'copy',
-      '-f',
-      'flv',
-      '-tls_verify',
-      '0',
-      `rtmps://127.0.0.1:${rtmps!.port}/live/${key}`,
-    ]);
+    const pub = publishFlv(media.file, `rtmps://127.0.0.1:${rtmps!.port}/live/${key}`, {
+      realtime: true,
+      extra: ['-tls_verify', '0'],
+    });
     await waitFor(
       () => server.hub.stream('live', 'secure')?.publisher !== undefined,
       10_000,
@@ -98,11 +80,8 @@ describe('RTMPS', () => {
 
   it('a plain RTMP handshake on the TLS port is refused without disturbing the server', async () => {
     const rtmps = server.address().rtmps!;
-    const r = await run(
-      'ffmpeg',
-      ['-v', 'error', '-i', media.file, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${rtmps.port}/live/x`],
-      20_000,
-    );
+    const r = await publishFlv(media.file, `rtmp://127.0.0.1:${rtmps.port}/live/x`, { timeoutMs: 20_000 })
+      .done;
     expect(r.code).not.toBe(0);
     expect(server.hub.stream('live', 'x')).toBeUndefined();
   });
@@ -142,19 +121,9 @@ describe('RTMPS on rtmp_addr (livego: enable_rtmps without rtmpsAddr)', () => {
       s.hub.on((e) => {
         if (e.type === 'unpublish') videoIn = e.stream.stats.videoPackets;
       });
-      const r = await run('ffmpeg', [
-        '-v',
-        'error',
-        '-i',
-        media.file,
-        '-c',
-        'copy',
-        '-f',
-        'flv',
-        '-tls_verify',
-        '0',
-        `rtmps://127.0.0.1:${port}/live/${key}`,
-      ]);
+      const r = await publishFlv(media.file, `rtmps://127.0.0.1:${port}/live/${key}`, {
+        extra: ['-tls_verify', '0'],
+      }).done;
       expect(r.code).toBe(0);
       await waitFor(() => videoIn > 0, 5000, 'the publish to end');
       expect(videoIn).toBe(media.tags.filter((t) => t.type === 9).length);

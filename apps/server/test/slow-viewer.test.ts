@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LivegoServer } from '../src/index.js';
-import { channelKey, killAll, rtmpUrl, run, start, startServer, waitFor } from './helpers.js';
+import { channelKey, killAll, publishFlv, rtmpUrl, run, startServer, waitFor } from './helpers.js';
 import { probeFrames } from './media.js';
 
 // Incompressible video (~9 MB/s) so that a viewer that stops reading fills the kernel's socket
@@ -60,18 +60,7 @@ describe('a viewer that stops reading', () => {
       10_000,
       'the good viewer',
     );
-    const pub = start('ffmpeg', [
-      '-v',
-      'error',
-      '-re',
-      '-i',
-      file,
-      '-c',
-      'copy',
-      '-f',
-      'flv',
-      rtmpUrl(server, `/live/${key}`),
-    ]);
+    const pub = publishFlv(file, rtmpUrl(server, `/live/${key}`), { realtime: true });
     await waitFor(() => server.hub.stream('live', 'noise')?.publisher !== undefined, 10_000, 'the publisher');
 
     // An HTTP-FLV client that reads the response headers, then never reads again.

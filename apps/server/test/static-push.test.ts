@@ -2,7 +2,7 @@ import { createServer as createNetServer, type Server, type Socket } from 'node:
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../src/config.js';
 import type { LivegoServer } from '../src/index.js';
-import { channelKey, killAll, rtmpUrl, start, startServer, url, waitFor } from './helpers.js';
+import { channelKey, killAll, publishFlv, rtmpUrl, startServer, url, waitFor } from './helpers.js';
 import { makeFlv, probeFrames, type TestMedia } from './media.js';
 
 let media: TestMedia;
@@ -44,18 +44,7 @@ describe('static_push', () => {
     // A viewer on the push target, waiting before anything is published.
     const remote = probeFrames(rtmpUrl(target, '/live/show'));
     await waitFor(() => target.hub.stream('live', 'show') !== undefined, 10_000, 'the remote viewer');
-    const pub = start('ffmpeg', [
-      '-v',
-      'error',
-      '-re',
-      '-i',
-      media.file,
-      '-c',
-      'copy',
-      '-f',
-      'flv',
-      rtmpUrl(origin, `/live/${key}`),
-    ]);
+    const pub = publishFlv(media.file, rtmpUrl(origin, `/live/${key}`), { realtime: true });
     await waitFor(() => origin.hub.stream('live', 'show')?.publisher !== undefined, 10_000, 'the publisher');
     const local = probeFrames(url(origin, 'httpflv', '/live/show.flv'));
     await waitFor(() => target.hub.stream('live', 'show')?.publisher !== undefined, 10_000, 'the push');
