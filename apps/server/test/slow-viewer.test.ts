@@ -1,8 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { demuxFlv } from '@livego/flv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LivegoServer } from '../src/index.js';
 import { channelKey, killAll, publishFlv, rtmpUrl, run, startServer, waitFor } from './helpers.js';
@@ -61,6 +60,22 @@ describe('a viewer that stops reading', () => {
       10_000,
       'the good viewer',
     );
+    // Counts the coded video frames the server ingests (an in-process consumer, like the HLS segmenter).
+    let framesIngested = 0;
+    const counter = server.hub.subscribe(
+      'live',
+      'noise',
+      { id: 'frame-counter', kind: 'test', internal: true },
+      {
+        form: { id: 'none', encode: (p) => p.payload },
+        onData: () => {
+          for (const p of counter.takePackets()) {
+            if (p.kind === 'video' && !p.sequenceHeader && p.payload[1] === 1) framesIngested++;
+          }
+        },
+        onEnd() {},
+      },
+    );
     const pub = publishFlv(file, rtmpUrl(server, `/live/${key}`), { realtime: true });
     await waitFor(() => server.hub.stream('live', 'noise')?.publisher !== undefined, 10_000, 'the publisher');
 
@@ -98,17 +113,15 @@ describe('a viewer that stops reading', () => {
 
     expect((await pub.done).code).toBe(0);
     const counts = await good;
-    // The server handed the good viewer every video byte of the file, nothing skipped...
+    // The server handed the good viewer every video byte it ingested, nothing skipped, and ffprobe decoded
+    // every frame of it.
     expect(goodSub.stats.overflows).toBe(0);
     expect(goodSub.stats.droppedPackets).toBe(0);
-    const videoBytes = demuxFlv(readFileSync(file))
-      // ffmpeg's FLV reader drops the file's closing AVC end-of-sequence tag: it is never published.
-      .filter((t) => t.type === 9 && t.data[1] !== 2)
-      .reduce((n, t) => n + t.data.length, 0);
-    expect(goodSub.stats.videoPayloadBytesOut).toBe(videoBytes);
-    // ...and ffprobe decoded them. Twice, under a loaded full-suite run, ffprobe counted 149 of 150 while
-    // the server had sent all of them (checked above); the last frame at stream end is the open question.
+    expect(goodSub.stats.videoPayloadBytesOut).toBe(stream.stats.videoBytes);
     expect(counts.stderr).toBe('');
-    expect(counts.video).toBeGreaterThanOrEqual(149);
+    expect(counts.video).toBe(framesIngested);
+    // ffmpeg -re does not always send its last 360 KB frame before it closes on a loaded machine (seen once
+    // in seven loaded runs: the server never received it), and never sends the file's end-of-sequence tag.
+    expect(framesIngested).toBeGreaterThanOrEqual(149);
   });
 });
