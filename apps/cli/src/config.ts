@@ -69,6 +69,42 @@ export interface LivegoConfig {
   viewerQueueMs: number;
   /** Media milliseconds a viewer may stay behind before it is disconnected. */
   viewerMaxLagMs: number;
+  /** Milliseconds a player is held after its publisher leaves before it is told the stream ended; a publisher back within it continues the same playback. */
+  unpublishGraceMs: number;
+  /** Connections open at once over all listeners; past it a new one is refused. */
+  maxConnections: number;
+  /** Connections open at once from one remote address. */
+  maxConnectionsPerIp: number;
+  /** Seconds an RTMP peer has to complete the handshake. */
+  handshakeTimeoutSec: number;
+  /** Seconds from an RTMP connection to its first publish or play. */
+  startTimeoutSec: number;
+  /** Largest Set Chunk Size a peer may announce. */
+  maxChunkSize: number;
+  /** Largest RTMP message (one frame) a peer may send, in bytes. */
+  maxMessageSize: number;
+  /** RTMP chunk stream ids one connection may use. */
+  maxChunkStreams: number;
+  /** RTMP message streams (createStream) one connection may create. */
+  maxStreamsPerConnection: number;
+  /** Nesting depth of an AMF command or metadata value. */
+  amfMaxDepth: number;
+  /** Values (properties and array elements together) one AMF message may hold. */
+  amfMaxElements: number;
+  /** Bytes of request line and headers one HTTP request may have. */
+  maxHttpHeaderBytes: number;
+  /** Seconds an HTTP connection has to send a complete request line and headers. */
+  httpRequestTimeoutSec: number;
+  /** Seconds an idle keep-alive HTTP connection stays open between requests. */
+  httpKeepaliveTimeoutSec: number;
+  /** Viewers one stream may have over all protocols. */
+  maxViewersPerStream: number;
+  /** Streams the server holds at once, published or waited for. */
+  maxStreams: number;
+  /** Channel keys the API may create (or reset) per minute. */
+  apiKeysPerMinute: number;
+  /** Seconds SIGTERM waits for sessions, recordings and HLS files to finish before exiting. */
+  shutdownTimeoutSec: number;
 }
 
 /** livego's defaults (its flag defaults and built-in `server:` list), plus ours for the added keys. */
@@ -104,6 +140,24 @@ export function defaultConfig(): LivegoConfig {
     viewerQueueBytes: 32 * 1024 * 1024,
     viewerQueueMs: 10_000,
     viewerMaxLagMs: 20_000,
+    unpublishGraceMs: 2000,
+    maxConnections: 10_000,
+    maxConnectionsPerIp: 1000,
+    handshakeTimeoutSec: 5,
+    startTimeoutSec: 10,
+    maxChunkSize: 16_777_216,
+    maxMessageSize: 16_777_216,
+    maxChunkStreams: 64,
+    maxStreamsPerConnection: 16,
+    amfMaxDepth: 32,
+    amfMaxElements: 65_536,
+    maxHttpHeaderBytes: 16_384,
+    httpRequestTimeoutSec: 10,
+    httpKeepaliveTimeoutSec: 5,
+    maxViewersPerStream: 10_000,
+    maxStreams: 1000,
+    apiKeysPerMinute: 60,
+    shutdownTimeoutSec: 10,
   };
 }
 

@@ -185,6 +185,24 @@ player_wait_sec: 0
 viewer_queue_bytes: 1048576
 viewer_queue_ms: 5000
 viewer_max_lag_ms: 8000
+unpublish_grace_ms: 500
+max_connections: 500
+max_connections_per_ip: 50
+handshake_timeout_sec: 2.5
+start_timeout_sec: 4
+max_chunk_size: 65536
+max_message_size: 4194304
+max_chunk_streams: 8
+max_streams_per_connection: 4
+amf_max_depth: 8
+amf_max_elements: 1000
+max_http_header_bytes: 8192
+http_request_timeout_sec: 3
+http_keepalive_timeout_sec: 2
+max_viewers_per_stream: 100
+max_streams: 20
+api_keys_per_minute: 10
+shutdown_timeout_sec: 3
 server:
   - appname: live
     live: true
@@ -226,6 +244,24 @@ server:
       viewerQueueBytes: 1048576,
       viewerQueueMs: 5000,
       viewerMaxLagMs: 8000,
+      unpublishGraceMs: 500,
+      maxConnections: 500,
+      maxConnectionsPerIp: 50,
+      handshakeTimeoutSec: 2.5,
+      startTimeoutSec: 4,
+      maxChunkSize: 65536,
+      maxMessageSize: 4194304,
+      maxChunkStreams: 8,
+      maxStreamsPerConnection: 4,
+      amfMaxDepth: 8,
+      amfMaxElements: 1000,
+      maxHttpHeaderBytes: 8192,
+      httpRequestTimeoutSec: 3,
+      httpKeepaliveTimeoutSec: 2,
+      maxViewersPerStream: 100,
+      maxStreams: 20,
+      apiKeysPerMinute: 10,
+      shutdownTimeoutSec: 3,
       apps: [
         {
           appname: 'live',
