@@ -9,3 +9,4 @@ declare class TextDecoder {
   constructor(label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean });
   decode(input?: ArrayBufferView | ArrayBuffer, options?: { stream?: boolean }): string;
 }
+declare function queueMicrotask(callback: () => void): void; // a microtask job, not a timer

@@ -16,7 +16,10 @@ import {
 export interface HubOptions {
   /** GOPs in the start-up cache (livego's gop_num, default 1). */
   gopNum?: number;
-  /** Payload bytes the start-up cache of one stream may hold (default 64 MiB). */
+  /**
+   * Bytes the start-up cache of one stream may hold, payloads and the encodings viewers made of them
+   * (default 64 MiB).
+   */
   maxCacheBytes?: number;
   /** Packets one cached GOP may hold (default 8192). */
   maxPacketsPerGop?: number;
@@ -24,6 +27,10 @@ export interface HubOptions {
   takeover?: boolean;
   /** Per-viewer queue bounds (defaults: 32 MiB, 10 s of media, dropped after 20 s behind). */
   subscriber?: Partial<SubscriberOptions>;
+  /** Viewers one stream may have (default 10000); internal subscribers are not counted. */
+  maxSubscribersPerStream?: number;
+  /** Streams held at once, published or waited for by a viewer (default 1000). */
+  maxStreams?: number;
 }
 
 export type HubEvent =
@@ -62,6 +69,8 @@ export class Hub {
   private readonly cacheOptions: CacheOptions;
   private readonly subscriberOptions: SubscriberOptions;
   private readonly takeover: boolean;
+  private readonly maxSubscribersPerStream: number;
+  private readonly maxStreams: number;
   private closed = false;
 
   constructor(options: HubOptions = {}) {
@@ -79,6 +88,13 @@ export class Hub {
       maxLagMs: options.subscriber?.maxLagMs ?? 20_000,
     };
     this.takeover = options.takeover ?? true;
+    this.maxSubscribersPerStream = limit(
+      'maxSubscribersPerStream',
+      options.maxSubscribersPerStream,
+      10_000,
+      0,
+    );
+    this.maxStreams = limit('maxStreams', options.maxStreams, 1000, 1);
   }
 
   /** Listens to hub events; returns the function that stops listening. */
@@ -98,7 +114,8 @@ export class Hub {
 
   /**
    * Starts publishing `app/name`. When it is live already, the old publisher is ended with 'takeover'
-   * (its sink's onEnd), unless takeover is off: then HubError 'HUB_STREAM_BUSY'.
+   * (its sink's onEnd), unless takeover is off: then HubError 'HUB_STREAM_BUSY'. A new stream past
+   * `maxStreams`: HubError 'HUB_TOO_MANY_STREAMS'.
    */
   publish(app: string, name: string, info: PublisherInfo, sink: PublisherSink): Publisher {
     this.assertOpen();
@@ -121,11 +138,24 @@ export class Hub {
   }
 
   /**
-   * Adds a viewer. It gets the start-up cache at once when the stream is live, else it waits for the
-   * publisher (the server decides how long).
+   * Adds a viewer. When the stream is live its start-up cache is queued at once and `sink.onData` is
+   * called on a microtask, after this returns; else it waits for the publisher (the server decides how
+   * long). Past `maxSubscribersPerStream` viewers: HubError 'HUB_TOO_MANY_VIEWERS'; a new stream past
+   * `maxStreams`: 'HUB_TOO_MANY_STREAMS'.
    */
   subscribe(app: string, name: string, info: SubscriberInfo, sink: SubscriberSink): Subscriber {
     this.assertOpen();
+    if (info.internal !== true) {
+      const existing = this.streamMap.get(streamKey(app, name));
+      const viewers = existing?.subscribers.size ?? 0;
+      if (viewers >= this.maxSubscribersPerStream) {
+        throw new HubError(
+          'HUB_TOO_MANY_VIEWERS',
+          `stream ${streamKey(app, name)} has ${viewers} viewers, limit is ${this.maxSubscribersPerStream}`,
+          { field: 'maxSubscribersPerStream' },
+        );
+      }
+    }
     const stream = this.getOrCreate(app, name);
     const sub = new Subscriber(info.id, info.kind, stream.key, sink, this.subscriberOptions);
     stream.attachSubscriber(sub, info.internal === true);
@@ -157,6 +187,13 @@ export class Hub {
     const key = streamKey(app, name);
     let stream = this.streamMap.get(key);
     if (stream === undefined) {
+      if (this.streamMap.size >= this.maxStreams) {
+        throw new HubError(
+          'HUB_TOO_MANY_STREAMS',
+          `cannot add stream ${key}: the hub holds ${this.streamMap.size} streams, limit is ${this.maxStreams}`,
+          { field: 'maxStreams' },
+        );
+      }
       stream = new LiveStream(app, name, this.cacheOptions, {
         subscriberEnded: (s, sub, reason) =>
           this.emit({ type: 'unsubscribe', stream: s, subscriber: sub, reason }),
@@ -184,6 +221,12 @@ export class Hub {
   private emit(event: HubEvent): void {
     for (const l of this.listeners) l(event);
   }
+}
+
+function limit(field: string, value: number | undefined, fallback: number, min: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min) throw new TypeError(`${field} must be an integer >= ${min}, got ${v}`);
+  return v;
 }
 
 function streamKey(app: string, name: string): string {

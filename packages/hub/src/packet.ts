@@ -21,6 +21,11 @@ export interface OutputForm {
 }
 
 export class MediaPacket {
+  /**
+   * Encodings one packet keeps. A server has a handful of forms (FLV, RTMP per chunk size, push);
+   * past this the oldest is evicted, so a peer choosing forms can cost CPU, never unbounded memory.
+   */
+  static readonly MAX_ENCODINGS = 8;
   readonly kind: PacketKind;
   /** Stream timestamp after rebasing (32-bit ms, wraps). */
   readonly timestampMs: number;
@@ -29,8 +34,14 @@ export class MediaPacket {
   readonly keyframe: boolean;
   readonly sequenceHeader: boolean;
   readonly metadata: boolean;
-  // A tiny list beats a Map: a stream has one or two forms in practice.
-  private encodings: Array<{ id: string; bytes: Uint8Array }> | undefined;
+  /**
+   * @internal Told how `retainedBytes` changed when an encoding is added or evicted: the start-up
+   * cache uses it to count what the packets it holds grow to.
+   */
+  onRetainedChange: ((deltaBytes: number) => void) | undefined;
+  // Oldest first, at most MAX_ENCODINGS: a scan of a few ids beats a Map for one or two forms.
+  private ids: string[] | undefined;
+  private encodings: Uint8Array[] | undefined;
 
   constructor(kind: PacketKind, timestampMs: number, payload: Uint8Array, flags: PacketFlags) {
     this.kind = kind;
@@ -41,22 +52,49 @@ export class MediaPacket {
     this.metadata = flags.metadata;
   }
 
-  /** This packet in `form`, encoded on first use and memoised. */
+  /** This packet in `form`, encoded on first use and memoised (the oldest encoding evicted when full). */
   encoded(form: OutputForm): Uint8Array {
-    if (this.encodings !== undefined) {
-      for (const e of this.encodings) if (e.id === form.id) return e.bytes;
-    }
+    const found = this.find(form.id);
+    if (found !== undefined) return found;
     const bytes = form.encode(this);
-    // Read the list again: a form may build on another form's encoding of this same packet.
-    if (this.encodings === undefined) this.encodings = [{ id: form.id, bytes }];
-    else this.encodings.push({ id: form.id, bytes });
+    // Look again: a form may build on another form's encoding of this same packet (or on its own).
+    const again = this.find(form.id);
+    if (again !== undefined) return again;
+    if (this.ids === undefined || this.encodings === undefined) {
+      this.ids = [form.id];
+      this.encodings = [bytes];
+    } else {
+      this.ids.push(form.id);
+      this.encodings.push(bytes);
+    }
+    let delta = this.heldBy(bytes);
+    if (this.ids.length > MediaPacket.MAX_ENCODINGS) {
+      this.ids.shift();
+      delta -= this.heldBy(this.encodings.shift()!);
+    }
+    if (delta !== 0) this.onRetainedChange?.(delta);
     return bytes;
   }
 
-  /** Payload bytes plus every encoding made so far: what this packet holds in memory. */
+  /** Payload bytes plus every encoding kept: what this packet holds in memory. */
   get retainedBytes(): number {
     let n = this.payload.length;
-    if (this.encodings !== undefined) for (const e of this.encodings) n += e.bytes.length;
+    if (this.encodings !== undefined) for (const e of this.encodings) n += this.heldBy(e);
     return n;
+  }
+
+  private find(id: string): Uint8Array | undefined {
+    if (this.ids === undefined) return undefined;
+    const i = this.ids.indexOf(id);
+    return i < 0 ? undefined : this.encodings![i];
+  }
+
+  /** Bytes an encoding adds: none when it is the payload itself (a form that passes it through). */
+  private heldBy(bytes: Uint8Array): number {
+    const same =
+      bytes.buffer === this.payload.buffer &&
+      bytes.byteOffset === this.payload.byteOffset &&
+      bytes.length === this.payload.length;
+    return same ? 0 : bytes.length;
   }
 }

@@ -112,6 +112,8 @@ export class LiveStream {
   private offsetMs = 0;
   private rebasePending = false;
   private lastTimestampMs: number | undefined;
+  /** Packets fanned out so far; a subscriber joined during one fan-out is not pushed that packet. */
+  private ingestCount = 0;
 
   constructor(app: string, name: string, cacheOptions: CacheOptions, callbacks: StreamCallbacks) {
     this.app = app;
@@ -137,6 +139,7 @@ export class LiveStream {
 
   /** @internal */
   attachSubscriber(sub: Subscriber, internal = false): void {
+    sub.joinedAt = this.ingestCount;
     if (internal) {
       this.internalSubscribers.add(sub);
       sub.detach = () => {
@@ -195,9 +198,13 @@ export class LiveStream {
     if (this.lastTimestampMs === undefined || tsDiffMs(this.lastTimestampMs, ts) > 0)
       this.lastTimestampMs = ts;
     this.cache.add(packet);
-    for (const sub of [...this.subscribers]) sub.push(packet, this.hasVideo);
+    // No copy of the sets per packet. A Set iterator skips members deleted before it reaches them (a
+    // viewer ended or closed by a callback) and visits members added meanwhile: those joined during
+    // this fan-out have this packet in their burst already, so they are skipped by their join count.
+    const n = ++this.ingestCount;
+    for (const sub of this.subscribers) if (sub.joinedAt !== n) sub.push(packet, this.hasVideo);
     if (this.internalSubscribers.size > 0)
-      for (const sub of [...this.internalSubscribers]) sub.push(packet, this.hasVideo);
+      for (const sub of this.internalSubscribers) if (sub.joinedAt !== n) sub.push(packet, this.hasVideo);
     return { packet };
   }
 

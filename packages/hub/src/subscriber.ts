@@ -1,8 +1,10 @@
 /**
  * One viewer's bounded queue. The hub pushes shared packets in; the server's socket glue takes encoded
  * bytes out when its socket can take more. A viewer whose queue goes over its bound (bytes or media
- * duration) loses the queued frames and skips to the next keyframe (sequence headers and metadata are
- * kept so its decoder stays consistent); one still behind `maxLagMs` of media time later is dropped.
+ * duration) loses the queued frames and skips to the next keyframe, or resumes at the packet that went
+ * over when that is a keyframe (sequence headers and metadata are kept so its decoder stays
+ * consistent); one still behind `maxLagMs` of media time later is dropped. Media duration is measured
+ * over media only: headers and metadata carry the timestamp they were sent at, maybe minutes ago.
  */
 import type { MediaPacket, OutputForm } from './packet.js';
 import { tsDiffMs } from './time.js';
@@ -67,10 +69,18 @@ export class Subscriber {
   /** The start-up burst may exceed the live bounds; these hold the allowance until the queue drains. */
   private extraBytes = 0;
   private extraMs = 0;
+  /** Index at or before the first queued media packet (not a header or metadata); advanced lazily. */
+  private mediaHead = 0;
+  /** Timestamp of the latest queued media packet; undefined when none was queued since the last reset. */
+  private lastMediaTs: number | undefined;
+  /** The burst's onData is due on the next microtask unless a live packet has fired one since. */
+  private startNotifyPending = false;
   private ended = false;
   private streamHasVideo = false;
   /** Set by the stream so `close()` can detach. */
   detach: ((reason: SubscriberEndReason) => void) | undefined;
+  /** @internal The stream's ingest count when this joined: the packet being fanned out then is not pushed. */
+  joinedAt = 0;
 
   constructor(id: string, kind: string, streamKey: string, sink: SubscriberSink, options: SubscriberOptions) {
     this.id = id;
@@ -99,13 +109,23 @@ export class Subscriber {
     return this.waitingForKeyframe;
   }
 
-  /** Queues the start-up burst. `startsAtKeyframe` false: no video until the next keyframe. */
+  /**
+   * Queues the start-up burst. `startsAtKeyframe` false: no video until the next keyframe. Its onData
+   * comes on a microtask, after `hub.subscribe()` has returned the subscriber to the caller.
+   */
   start(burst: MediaPacket[], startsAtKeyframe: boolean): void {
     for (const p of burst) this.enqueue(p);
     this.extraBytes = this.queuedBytes;
-    this.extraMs = Math.max(0, this.queuedDurationMs());
+    // The allowance is the media the burst spans (its cached GOPs), not the age of its headers.
+    this.extraMs = this.queuedMediaMs();
     this.waitingForKeyframe = !startsAtKeyframe;
-    if (this.queuedPackets > 0) this.sink.onData();
+    if (this.queuedPackets === 0) return;
+    this.startNotifyPending = true;
+    queueMicrotask(() => {
+      if (!this.startNotifyPending) return;
+      this.startNotifyPending = false;
+      if (!this.ended && this.queuedPackets > 0) this.sink.onData();
+    });
   }
 
   /** Makes the viewer wait for a keyframe (after a publisher change). */
@@ -129,11 +149,13 @@ export class Subscriber {
     this.enqueue(packet);
     if (
       this.queuedBytes > this.options.maxQueueBytes + this.extraBytes ||
-      this.queuedDurationMs() > this.options.maxQueueMs + this.extraMs
+      this.queuedMediaMs() > this.options.maxQueueMs + this.extraMs
     ) {
-      this.overflow(packet.timestampMs);
+      // A keyframe that goes over is where the picture can resume: keep it rather than wait a GOP.
+      this.overflow(packet.timestampMs, packet.kind === 'video' && packet.keyframe ? packet : undefined);
     }
     if (!this.checkLag(packet.timestampMs)) return false;
+    this.startNotifyPending = false;
     this.sink.onData();
     return true;
   }
@@ -185,14 +207,13 @@ export class Subscriber {
 
   private drained(): void {
     if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-      this.queuedBytes = 0;
+      this.resetQueue([]);
       this.extraBytes = 0;
       this.extraMs = 0;
       if (!this.waitingForKeyframe || !this.streamHasVideo) this.lagSinceMs = undefined;
     } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
+      this.mediaHead = Math.max(0, this.mediaHead - this.head);
       this.head = 0;
     }
   }
@@ -206,9 +227,7 @@ export class Subscriber {
   end(reason: SubscriberEndReason, notify = true): void {
     if (this.ended) return;
     this.ended = true;
-    this.queue = [];
-    this.head = 0;
-    this.queuedBytes = 0;
+    this.resetQueue([]);
     this.detach?.(reason);
     if (notify) this.sink.onEnd(reason);
   }
@@ -216,18 +235,34 @@ export class Subscriber {
   private enqueue(packet: MediaPacket): void {
     this.queue.push(packet);
     this.queuedBytes += packet.encoded(this.sink.form).length;
+    if (isMedia(packet)) this.lastMediaTs = packet.timestampMs;
   }
 
-  private queuedDurationMs(): number {
-    if (this.queuedPackets < 2) return 0;
-    return tsDiffMs(this.queue[this.head]!.timestampMs, this.queue[this.queue.length - 1]!.timestampMs);
+  private resetQueue(packets: MediaPacket[]): void {
+    this.queue = [];
+    this.head = 0;
+    this.queuedBytes = 0;
+    this.mediaHead = 0;
+    this.lastMediaTs = undefined;
+    for (const p of packets) this.enqueue(p);
+  }
+
+  /** Media time queued: from the oldest queued media packet to the latest. */
+  private queuedMediaMs(): number {
+    if (this.lastMediaTs === undefined) return 0;
+    // Packets never change place once queued, so the scan resumes where it stopped: amortised O(1).
+    if (this.mediaHead < this.head) this.mediaHead = this.head;
+    while (this.mediaHead < this.queue.length && !isMedia(this.queue[this.mediaHead]!)) this.mediaHead++;
+    if (this.mediaHead >= this.queue.length) return 0;
+    return Math.max(0, tsDiffMs(this.queue[this.mediaHead]!.timestampMs, this.lastMediaTs));
   }
 
   /**
    * Drops everything queued except the latest decoder configuration (video header, audio header,
-   * metadata: at most three messages), and skips to the next keyframe.
+   * metadata: at most three messages) and `resumeAt`, the keyframe that went over the bound; without
+   * one, skips to the next keyframe.
    */
-  private overflow(nowTs: number): void {
+  private overflow(nowTs: number, resumeAt: MediaPacket | undefined): void {
     this.stats.overflows++;
     let video: MediaPacket | undefined;
     let audio: MediaPacket | undefined;
@@ -238,15 +273,12 @@ export class Subscriber {
       else if (p.sequenceHeader && p.kind === 'video') video = p;
       else if (p.sequenceHeader) audio = p;
     }
-    const kept = [meta, video, audio].filter((p): p is MediaPacket => p !== undefined);
+    const kept = [meta, video, audio, resumeAt].filter((p): p is MediaPacket => p !== undefined);
     this.stats.droppedPackets += this.queuedPackets - kept.length;
-    this.queue = kept;
-    this.head = 0;
-    this.queuedBytes = 0;
-    for (const p of kept) this.queuedBytes += p.encoded(this.sink.form).length;
+    this.resetQueue(kept);
     this.extraBytes = 0;
     this.extraMs = 0;
-    this.waitingForKeyframe = true;
+    this.waitingForKeyframe = resumeAt === undefined;
     this.lagSinceMs ??= nowTs;
   }
 
@@ -257,4 +289,9 @@ export class Subscriber {
     }
     return true;
   }
+}
+
+/** A packet that counts as queued media time: headers and metadata are sent once, with their old timestamps. */
+function isMedia(p: MediaPacket): boolean {
+  return !p.sequenceHeader && !p.metadata;
 }

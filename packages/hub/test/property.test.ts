@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Hub } from '../src/index.js';
+import { Hub, MediaPacket } from '../src/index.js';
 import { countingForm, decode, recordingSink, VIDEO_SEQ } from './helpers.js';
 
 // A video body carrying its publish index in bytes 9..10, so the test can tell which frames were skipped.
@@ -81,6 +81,77 @@ describe('fan-out invariants (property)', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('start-up cache accounting (property)', () => {
+  const body = (kind: 'key' | 'inter' | 'vseq' | 'aseq' | 'aac', size: number, variant: number) => {
+    const b = new Uint8Array(Math.max(size, 6));
+    b.set(
+      {
+        key: [0x17, 1],
+        inter: [0x27, 1],
+        vseq: [0x17, 0],
+        aseq: [0xaf, 0],
+        aac: [0xaf, 1],
+      }[kind],
+    );
+    b[5] = variant;
+    return b;
+  };
+  const write = fc.record({
+    t: fc.constant('write' as const),
+    kind: fc.constantFrom('key', 'inter', 'vseq', 'aseq', 'aac'),
+    size: fc.integer({ min: 6, max: 600 }),
+    variant: fc.nat(1),
+  });
+  const join = fc.record({ t: fc.constant('join' as const), form: fc.nat(11) });
+  const take = fc.record({ t: fc.constant('take' as const), who: fc.nat(5) });
+
+  it('holds what it counts, never more than maxCacheBytes of GOPs, whatever forms viewers encode in', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(write, write, join, take), { maxLength: 200 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 500, max: 5000 }),
+        (ops, gopNum, maxCacheBytes) => {
+          const hub = new Hub({ gopNum, maxCacheBytes });
+          const pub = hub.publish('a', 'b', { id: 'p', kind: 't' }, { onEnd() {} });
+          const forms = Array.from({ length: 12 }, (_, i) => countingForm(`f${i}`));
+          const viewers: ReturnType<Hub['subscribe']>[] = [];
+          const cache = hub.stream('a', 'b')!.cache;
+          let ts = 0;
+          for (const o of ops) {
+            if (o.t === 'write') {
+              ts += 20;
+              pub.write(
+                o.kind === 'aseq' || o.kind === 'aac' ? 'audio' : 'video',
+                ts,
+                body(o.kind, o.size, o.variant),
+              );
+            } else if (o.t === 'join') {
+              if (viewers.length < 6)
+                viewers.push(
+                  hub.subscribe(
+                    'a',
+                    'b',
+                    { id: `v${viewers.length}`, kind: 't' },
+                    recordingSink(forms[o.form]!),
+                  ),
+                );
+            } else viewers[o.who]?.take();
+            const snapshot = cache.snapshot();
+            expect(cache.heldBytes).toBe(snapshot.reduce((n, p) => n + p.retainedBytes, 0));
+            if (cache.gopCount > 0) expect(cache.heldBytes).toBeLessThanOrEqual(maxCacheBytes);
+            for (const p of snapshot)
+              expect(p.retainedBytes).toBeLessThanOrEqual(
+                p.payload.length * (1 + MediaPacket.MAX_ENCODINGS) + 5 * MediaPacket.MAX_ENCODINGS,
+              );
+          }
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 });
