@@ -7,7 +7,7 @@ import { Amf3Reader, Amf3Writer } from './amf3.js';
 import type { ByteReader } from './byte-reader.js';
 import type { ByteWriter } from './byte-writer.js';
 import { AmfError } from './errors.js';
-import { checkCount, readLimitedUtf8, readTooDeep, writeTooDeep } from './guards.js';
+import { checkCount, ElementBudget, readLimitedUtf8, readTooDeep, writeTooDeep } from './guards.js';
 import {
   type AmfDecodeOptions,
   type AmfEncodeOptions,
@@ -63,16 +63,20 @@ export class Amf0Reader {
   /** Complex objects in the order they began (§2.9), for 0x07 references. */
   private refs: AmfValue[] = [];
   private depth = 0;
+  /** Elements read since construction or reset() (`maxElements`). */
+  private budget: ElementBudget;
 
   constructor(reader: ByteReader, options?: AmfDecodeOptions) {
     this.reader = reader;
     this.options = resolveDecodeOptions(options);
+    this.budget = new ElementBudget(this.options.maxElements);
   }
 
-  /** Forgets the reference table (a new message). */
+  /** Forgets the reference table and the element count (a new message). */
   reset(): void {
     this.refs = [];
     this.depth = 0;
+    this.budget = new ElementBudget(this.options.maxElements);
   }
 
   /** Reads every value until the end of the reader. */
@@ -119,6 +123,7 @@ export class Amf0Reader {
       case M.STRICT_ARRAY: {
         const count = r.u32('AMF0 strict array count');
         this.checkCount(count, 1, 'AMF0 strict array', at);
+        this.budget.take(count, 'AMF0 strict array', at);
         const arr: AmfValue[] = [];
         this.refs.push(arr);
         this.enter(at);
@@ -150,6 +155,7 @@ export class Amf0Reader {
         // §3.1: the next value is AMF3, with fresh AMF3 reference tables.
         const r3 = new Amf3Reader(r, this.options);
         r3.depth = this.depth;
+        r3.budget = this.budget;
         return r3.readValue();
       }
       case M.OBJECT_END:
@@ -190,6 +196,7 @@ export class Amf0Reader {
           break;
         }
       }
+      this.budget.take(1, 'AMF0 property', r.offset);
       setProperty(obj, key, this.readValue());
     }
     this.depth--;

@@ -6,7 +6,7 @@
 import type { ByteReader } from './byte-reader.js';
 import type { ByteWriter } from './byte-writer.js';
 import { AmfError } from './errors.js';
-import { checkCount, readLimitedUtf8, readTooDeep, writeTooDeep } from './guards.js';
+import { checkCount, ElementBudget, readLimitedUtf8, readTooDeep, writeTooDeep } from './guards.js';
 import {
   type AmfDecodeOptions,
   type AmfEncodeOptions,
@@ -73,18 +73,22 @@ export class Amf3Reader {
   private traits: Traits[] = [];
   /** Current nesting; set by the AMF0 reader when it switches to AMF3 inside a nested value. */
   depth = 0;
+  /** Elements read so far (`maxElements`); the AMF0 reader of a switch shares its own. */
+  budget: ElementBudget;
 
   constructor(reader: ByteReader, options?: AmfDecodeOptions) {
     this.reader = reader;
     this.options = resolveDecodeOptions(options);
+    this.budget = new ElementBudget(this.options.maxElements);
   }
 
-  /** Forgets the reference tables (a new message). */
+  /** Forgets the reference tables and the element count (a new message). */
   reset(): void {
     this.strings = [];
     this.objects = [];
     this.traits = [];
     this.depth = 0;
+    this.budget = new ElementBudget(this.options.maxElements);
   }
 
   /** Reads every value until the end of the reader. */
@@ -156,6 +160,7 @@ export class Amf3Reader {
         const count = ref >>> 1;
         const weakKeys = r.u8('AMF3 dictionary weak keys') !== 0;
         this.checkCount(count, 2, 'AMF3 dictionary', at);
+        this.budget.take(count, 'AMF3 dictionary', at);
         const dict = new AmfDictionary(undefined, weakKeys);
         this.objects.push(dict);
         this.enter(at);
@@ -184,6 +189,7 @@ export class Amf3Reader {
     if ((ref & 1) === 0) return this.objectRef(ref >>> 1, at);
     const count = ref >>> 1;
     this.checkCount(count, 1, 'AMF3 array', at);
+    this.budget.take(count, 'AMF3 array', at);
     let key = this.readString('AMF3 array key');
     if (key === '') {
       const arr: AmfValue[] = [];
@@ -198,6 +204,7 @@ export class Amf3Reader {
     this.objects.push(obj);
     this.enter(at);
     while (key !== '') {
+      this.budget.take(1, 'AMF3 array key', this.reader.offset);
       setProperty(obj, key, this.readValue());
       key = this.readString('AMF3 array key');
     }
@@ -241,11 +248,13 @@ export class Amf3Reader {
     const obj: AmfObject = traits.className === '' ? {} : { [AMF_CLASS_NAME]: traits.className };
     this.objects.push(obj);
     this.enter(at);
+    this.budget.take(traits.sealed.length, 'AMF3 sealed members', at);
     for (const name of traits.sealed) setProperty(obj, name, this.readValue());
     if (traits.dynamic) {
       for (;;) {
         const key = this.readString('AMF3 dynamic member name');
         if (key === '') break;
+        this.budget.take(1, 'AMF3 dynamic member', this.reader.offset);
         setProperty(obj, key, this.readValue());
       }
     }
@@ -265,6 +274,7 @@ export class Amf3Reader {
     if (marker === M.VECTOR_OBJECT) {
       const typeName = this.readString('AMF3 vector type name');
       this.checkCount(count, 1, 'AMF3 vector', at);
+      this.budget.take(count, 'AMF3 vector', at);
       vec = new AmfVector('object', items, fixed, typeName);
       this.objects.push(vec);
       this.enter(at);
@@ -275,6 +285,7 @@ export class Amf3Reader {
     const type: AmfVectorType =
       marker === M.VECTOR_INT ? 'int' : marker === M.VECTOR_UINT ? 'uint' : 'double';
     this.checkCount(count, type === 'double' ? 8 : 4, 'AMF3 vector', at);
+    this.budget.take(count, 'AMF3 vector', at);
     vec = new AmfVector(type, items, fixed);
     this.objects.push(vec);
     for (let i = 0; i < count; i++)

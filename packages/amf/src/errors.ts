@@ -30,6 +30,7 @@ export type AmfErrorCode =
   | 'AMF_BAD_REFERENCE'
   | 'AMF_TOO_DEEP'
   | 'AMF_TOO_LARGE'
+  | 'AMF_TOO_MANY_ELEMENTS'
   | 'AMF_EXTERNALIZABLE'
   | 'AMF_BAD_VALUE'
   | 'AMF_UNENCODABLE'

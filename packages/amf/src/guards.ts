@@ -46,6 +46,35 @@ export function checkCount(
   reader.need(count * minBytesEach, field);
 }
 
+/**
+ * The values a reader may still read inside containers (`maxElements`). One budget per message: the
+ * AMF0 reader hands its own to the AMF3 reader of an AVM+ switch, so the two count together.
+ */
+export class ElementBudget {
+  used = 0;
+  readonly max: number;
+
+  constructor(max: number) {
+    this.max = max;
+  }
+
+  /** Counts `n` more elements of `field` at input offset `at`; a declared count is checked whole. */
+  take(n: number, field: string, at: number): void {
+    if (n <= this.max - this.used) {
+      this.used += n;
+      return;
+    }
+    const left = this.max - this.used;
+    throw new AmfError(
+      'AMF_TOO_MANY_ELEMENTS',
+      n === 1
+        ? `${field} at offset ${at} would be element ${this.used + 1}, limit maxElements is ${this.max}`
+        : `${field} at offset ${at} declares ${n} elements, ${left} left of limit maxElements ${this.max}`,
+      { offset: at, field },
+    );
+  }
+}
+
 /** The AMF_TOO_DEEP error of a reader that went past `maxDepth` at input offset `at`. */
 export function readTooDeep(format: 'AMF0' | 'AMF3', maxDepth: number, at: number): AmfError {
   return new AmfError('AMF_TOO_DEEP', `${format} nesting deeper than ${maxDepth} at offset ${at}`, {

@@ -16,7 +16,7 @@ export {
 export type { AmfErrorCode, ErrorContext } from './errors.js';
 export { AmfError, amfTruncated, LivegoError } from './errors.js';
 export type { AmfDecodeOptions, AmfEncodeOptions } from './options.js';
-export { DEFAULT_MAX_DEPTH, DEFAULT_MAX_LENGTH } from './options.js';
+export { DEFAULT_MAX_DEPTH, DEFAULT_MAX_ELEMENTS, DEFAULT_MAX_LENGTH } from './options.js';
 export { utf8ByteLength, utf8Decode, utf8Encode } from './utf8.js';
 export type { AmfDate, AmfObject, AmfUnsupported, AmfValue, AmfVectorType } from './values.js';
 export {

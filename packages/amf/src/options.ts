@@ -4,6 +4,12 @@ export interface AmfDecodeOptions {
   maxDepth?: number;
   /** Largest string/XML/byte-array byte length and array/vector/dictionary count; larger is AMF_TOO_LARGE. Default 16 MiB. */
   maxLength?: number;
+  /**
+   * Most values inside containers over one decode call (object and ECMA-array properties, array,
+   * vector and dictionary entries, AMF3 members); more is AMF_TOO_MANY_ELEMENTS. A declared count
+   * above what is left is refused before any entry is read. Default 65536.
+   */
+  maxElements?: number;
 }
 
 export interface AmfEncodeOptions {
@@ -19,12 +25,18 @@ export interface AmfEncodeOptions {
 
 export const DEFAULT_MAX_DEPTH = 64;
 export const DEFAULT_MAX_LENGTH = 16 * 1024 * 1024;
+export const DEFAULT_MAX_ELEMENTS = 65536;
 
 export interface ResolvedDecodeOptions {
   maxDepth: number;
   maxLength: number;
+  maxElements: number;
 }
 
 export function resolveDecodeOptions(o: AmfDecodeOptions | undefined): ResolvedDecodeOptions {
-  return { maxDepth: o?.maxDepth ?? DEFAULT_MAX_DEPTH, maxLength: o?.maxLength ?? DEFAULT_MAX_LENGTH };
+  return {
+    maxDepth: o?.maxDepth ?? DEFAULT_MAX_DEPTH,
+    maxLength: o?.maxLength ?? DEFAULT_MAX_LENGTH,
+    maxElements: o?.maxElements ?? DEFAULT_MAX_ELEMENTS,
+  };
 }
