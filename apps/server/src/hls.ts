@@ -10,7 +10,10 @@
  * republished or `keepAfterEndMs` passed (livego keeps it forever, without ENDLIST).
  *
  * With `hls_dir` set, segments and playlists are also written under it (each file written to a
- * temporary name, then renamed), and segments that left the store are deleted.
+ * temporary name, then renamed), and segments that left the store are deleted. Each stream has one
+ * writer that holds only the latest playlist and the segments still stored: when the disk is slower
+ * than the stream, a segment that left the store before its turn is skipped (it is in no playlist
+ * that will be written any more) with a warning, so what waits for the disk never grows without bound.
  */
 import { readFileSync } from 'node:fs';
 import { mkdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
@@ -26,6 +29,7 @@ import { type HlsSegment, HlsSegmenter } from '@livego/hls';
 import type { LiveStream, MediaPacket, OutputForm, Subscriber } from '@livego/hub';
 import type { ServerConfig } from './config.js';
 import type { ServerContext } from './context.js';
+import { httpServerOptions } from './limits.js';
 import type { Logger } from './logger.js';
 
 /** RFC 8216 §4's type (livego sends the older `application/x-mpegURL`; every player accepts both). */
@@ -48,7 +52,30 @@ const CROSSDOMAIN_XML = `<?xml version="1.0" ?>
 /** The segmenter reads the packets themselves; the encoding only sizes the (always empty) queue. */
 const PAYLOAD_FORM: OutputForm = { id: 'payload', encode: (p: MediaPacket) => p.payload };
 
+/** The file operations the hls_dir writer uses (node:fs/promises by default; tests slow them down). */
+export interface HlsFiles {
+  mkdir(path: string): Promise<unknown>;
+  writeFile(path: string, data: Uint8Array | string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  /** Removes a file or a directory tree; no error when it does not exist. */
+  rm(path: string): Promise<void>;
+}
+
+const NODE_FILES: HlsFiles = {
+  mkdir: (path) => mkdir(path, { recursive: true }),
+  writeFile: (path, data) => writeFile(path, data),
+  rename,
+  unlink,
+  rm: (path) => rm(path, { recursive: true, force: true }),
+};
+
+/** A safety net above the segmenter's own bound (window + grace segments) on segments waiting. */
+const MAX_PENDING_SEGMENTS = 64;
+
 export interface HlsServiceOptions {
+  /** File operations under hls_dir (default node:fs/promises). */
+  files?: HlsFiles;
   /** How long a stream ended with hls_keep_after_end stays served (default 10 minutes). */
   keepAfterEndMs?: number;
   /** Wall clock for EXT-X-PROGRAM-DATE-TIME and first sequence numbers (default Date.now). */
@@ -81,10 +108,8 @@ export class HlsStream {
   sub: Subscriber | undefined;
   /** Set while an ended stream is kept (hls_keep_after_end). */
   expiry: ReturnType<typeof setTimeout> | undefined;
-  /** Serialises writes under hls_dir. */
-  writes: Promise<void> = Promise.resolve();
-  /** Sequence numbers written under hls_dir and not deleted yet. */
-  readonly written: number[] = [];
+  /** Its files under hls_dir; undefined without hls_dir. */
+  writer: HlsDirWriter | undefined;
   errorsLogged = 0;
 
   constructor(app: string, name: string, segmenter: HlsSegmenter) {
@@ -96,6 +121,149 @@ export class HlsStream {
   get key(): string {
     return `${this.app}/${this.name}`;
   }
+
+  /** Segments waiting for the disk (at most what the segmenter still stores). */
+  get pendingWrites(): number {
+    return this.writer?.pendingSegments ?? 0;
+  }
+
+  /** Segments never written because the disk was slower than the stream. */
+  get skippedWrites(): number {
+    return this.writer?.skipped ?? 0;
+  }
+}
+
+/**
+ * The files of one stream under hls_dir, written one operation at a time. It holds the newest
+ * playlist and the segments not written yet, never a queue of jobs: a slow disk means fewer, later
+ * playlist writes and skipped segments, not a growing backlog.
+ */
+export class HlsDirWriter {
+  /** Sequence numbers written and not deleted yet, oldest first. */
+  readonly written: number[] = [];
+  skipped = 0;
+  private readonly base: string;
+  private readonly files: HlsFiles;
+  private readonly log: Logger;
+  private pending: HlsSegment[] = [];
+  private playlist: string | undefined;
+  private firstStored = 0;
+  private removing = false;
+  private warned = false;
+  private running: Promise<void> | undefined;
+
+  constructor(base: string, files: HlsFiles, log: Logger) {
+    this.base = base;
+    this.files = files;
+    this.log = log;
+  }
+
+  get pendingSegments(): number {
+    return this.pending.length;
+  }
+
+  /** New segments and the playlist that lists them; `firstStored` is the oldest segment still held. */
+  update(segments: readonly HlsSegment[], playlist: string, firstStored: number): void {
+    this.pending.push(...segments);
+    this.playlist = playlist;
+    this.firstStored = firstStored;
+    this.trim();
+    this.kick();
+  }
+
+  /** Deletes the stream's files once the writes under way are done. */
+  remove(): void {
+    this.pending = [];
+    this.playlist = undefined;
+    this.removing = true;
+    this.kick();
+  }
+
+  /** Resolves when nothing is left to write. */
+  async idle(): Promise<void> {
+    while (this.running !== undefined) await this.running;
+  }
+
+  /** Segments that left the store before their turn are in no playlist still to be written. */
+  private trim(): void {
+    let n = 0;
+    while (
+      this.pending.length > 0 &&
+      (this.pending[0]!.sequence < this.firstStored || this.pending.length > MAX_PENDING_SEGMENTS)
+    ) {
+      this.pending.shift();
+      n++;
+    }
+    if (n === 0) return;
+    this.skipped += n;
+    if (!this.warned) {
+      this.warned = true;
+      this.log.warn(
+        { skipped: n, dir: this.base },
+        'hls: hls_dir is slower than the stream; skipping segments that already left the playlist',
+      );
+    }
+  }
+
+  private kick(): void {
+    if (this.running !== undefined) return;
+    this.running = this.loop().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  private async loop(): Promise<void> {
+    for (;;) {
+      if (this.removing) {
+        this.removing = false;
+        this.written.length = 0;
+        await this.run(async () => {
+          await this.files.rm(this.base);
+          await this.files.rm(`${this.base}.m3u8`);
+        });
+        continue;
+      }
+      const playlist = this.playlist;
+      if (playlist === undefined) return;
+      this.playlist = undefined;
+      await this.run(() => this.writeOnce(playlist, this.firstStored));
+      if (this.pending.length === 0) this.warned = false;
+    }
+  }
+
+  /**
+   * Writes the segments not on disk yet (taken now, so they are the ones `playlist` lists), the
+   * playlist, then deletes what is older than `firstStored`, taken with the playlist.
+   */
+  private async writeOnce(playlist: string, firstStored: number): Promise<void> {
+    const segments = this.pending;
+    this.pending = [];
+    await this.files.mkdir(this.base);
+    for (const seg of segments) {
+      await this.atomic(join(this.base, `${seg.sequence}.ts`), seg.data);
+      this.written.push(seg.sequence);
+    }
+    // The playlist names the directory by the same encoded leaf as the URIs it lists.
+    await this.atomic(`${this.base}.m3u8`, playlist);
+    while (this.written.length > 0 && this.written[0]! < firstStored) {
+      const seq = this.written.shift()!;
+      await this.files.unlink(join(this.base, `${seq}.ts`)).catch(() => {});
+    }
+  }
+
+  private async atomic(path: string, data: Uint8Array | string): Promise<void> {
+    const tmp = `${path}.tmp`;
+    await this.files.writeFile(tmp, data);
+    await this.files.rename(tmp, path);
+  }
+
+  private async run(job: () => Promise<void>): Promise<void> {
+    try {
+      await job();
+    } catch (err) {
+      this.log.warn({ dir: this.base, err: (err as Error).message }, 'hls: writing to hls_dir failed');
+    }
+  }
 }
 
 export class HlsService {
@@ -105,10 +273,14 @@ export class HlsService {
   private readonly keepAfterEndMs: number;
   private readonly now: () => number;
   private readonly off: () => void;
+  private readonly files: HlsFiles;
+  /** By stream key, so a stream dropped and published again writes after the old files are gone. */
+  private readonly writers = new Map<string, HlsDirWriter>();
 
   constructor(ctx: ServerContext, options: HlsServiceOptions = {}) {
     this.ctx = ctx;
     this.log = ctx.logger.child({ component: 'hls' });
+    this.files = options.files ?? NODE_FILES;
     this.keepAfterEndMs = options.keepAfterEndMs ?? 10 * 60_000;
     this.now = options.now ?? Date.now;
     this.off = ctx.hub.on((e) => {
@@ -125,9 +297,32 @@ export class HlsService {
     return [...this.streamMap.values()];
   }
 
+  /**
+   * Stops segmenting: a live stream ends as when its publisher leaves (its last segment and, when
+   * kept, an ENDLIST playlist are written). Files on disk stay as they are; `flush` waits for them.
+   */
   close(): void {
     this.off();
-    for (const s of [...this.streamMap.values()]) this.drop(s);
+    for (const s of [...this.streamMap.values()]) {
+      if (s.sub !== undefined) this.ended(s);
+      clearTimeout(s.expiry);
+      s.expiry = undefined;
+      s.sub?.close();
+      s.sub = undefined;
+      if (this.streamMap.get(s.key) === s) this.streamMap.delete(s.key);
+    }
+  }
+
+  /** Resolves true when every file under hls_dir is written, false if `timeoutMs` passed first. */
+  async flush(timeoutMs: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const all = Promise.all([...this.writers.values()].map((w) => w.idle())).then(() => true);
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const done = await Promise.race([all, late]);
+    clearTimeout(timer);
+    return done;
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
@@ -262,21 +457,36 @@ export class HlsService {
     s.sub = undefined;
     sub?.close();
     if (this.streamMap.get(s.key) === s) this.streamMap.delete(s.key);
-    if (this.ctx.config.hlsDir !== '') this.enqueueWrite(s, () => removeFiles(this.ctx.config, s));
+    this.removeFiles(s);
   }
 
   /** New segments: with hls_dir, write them and the playlist, and delete those that left the store. */
   private onSegments(s: HlsStream, segments: HlsSegment[]): void {
     if (this.ctx.config.hlsDir === '') return;
     if (segments.length === 0 && !s.segmenter.ended) return;
-    const playlist = s.segmenter.playlist();
     const first = s.segmenter.storedSegments()[0]?.sequence ?? Number.POSITIVE_INFINITY;
-    this.enqueueWrite(s, () => writeFiles(this.ctx.config, s, segments, playlist, first));
+    this.writerOf(s).update(segments, s.segmenter.playlist(), first);
   }
 
-  private enqueueWrite(s: HlsStream, job: () => Promise<void>): void {
-    s.writes = s.writes.then(job).catch((err: unknown) => {
-      this.log.warn({ stream: s.key, err: (err as Error).message }, 'hls: writing to hls_dir failed');
+  private writerOf(s: HlsStream): HlsDirWriter {
+    if (s.writer !== undefined) return s.writer;
+    let w = this.writers.get(s.key);
+    if (w === undefined) {
+      w = new HlsDirWriter(fileBase(this.ctx.config, s), this.files, this.log.child({ stream: s.key }));
+      this.writers.set(s.key, w);
+    }
+    s.writer = w;
+    return w;
+  }
+
+  /** Deletes a dropped stream's files, then forgets its writer unless the stream came back. */
+  private removeFiles(s: HlsStream): void {
+    const w = s.writer;
+    if (w === undefined) return;
+    w.remove();
+    w.idle().then(() => {
+      if (this.writers.get(s.key) === w && this.streamMap.get(s.key)?.writer !== w)
+        this.writers.delete(s.key);
     });
   }
 }
@@ -286,44 +496,11 @@ function fileBase(config: ServerConfig, s: HlsStream): string {
   return join(config.hlsDir, encodeURIComponent(s.app), encodeURIComponent(s.name));
 }
 
-async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}
-
-async function writeFiles(
-  config: ServerConfig,
-  s: HlsStream,
-  segments: HlsSegment[],
-  playlist: string,
-  firstStored: number,
-): Promise<void> {
-  const base = fileBase(config, s);
-  await mkdir(base, { recursive: true });
-  for (const seg of segments) {
-    await writeAtomic(join(base, `${seg.sequence}.ts`), seg.data);
-    s.written.push(seg.sequence);
-  }
-  // The playlist names the directory by the same encoded leaf as the URIs it lists.
-  await writeAtomic(`${base}.m3u8`, playlist);
-  while (s.written.length > 0 && s.written[0]! < firstStored) {
-    const seq = s.written.shift()!;
-    await unlink(join(base, `${seq}.ts`)).catch(() => {});
-  }
-}
-
-async function removeFiles(config: ServerConfig, s: HlsStream): Promise<void> {
-  const base = fileBase(config, s);
-  s.written.length = 0;
-  await rm(base, { recursive: true, force: true });
-  await rm(`${base}.m3u8`, { force: true });
-}
-
 /** The hls_addr listener: HTTP, or HTTPS with rtmps_cert/rtmps_key when use_hls_https is set. */
 export function createHlsServer(config: ServerConfig, service: HlsService): Server {
   const handler = (req: IncomingMessage, res: ServerResponse) => service.handle(req, res);
-  if (!config.useHlsHttps) return createHttpServer(handler);
+  const options = httpServerOptions(config);
+  if (!config.useHlsHttps) return createHttpServer(options, handler);
   const read = (file: string, field: string): Buffer => {
     try {
       return readFileSync(file);
@@ -332,7 +509,7 @@ export function createHlsServer(config: ServerConfig, service: HlsService): Serv
     }
   };
   return createHttpsServer(
-    { cert: read(config.rtmpsCert, 'rtmps_cert'), key: read(config.rtmpsKey, 'rtmps_key') },
+    { ...options, cert: read(config.rtmpsCert, 'rtmps_cert'), key: read(config.rtmpsKey, 'rtmps_key') },
     handler,
   );
 }

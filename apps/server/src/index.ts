@@ -1,6 +1,6 @@
 export type { AppConfig, ListenAddress, LogLevel, ServerConfig } from './config.js';
 export { defaultConfig, parseListenAddress } from './config.js';
-export type { HlsService, HlsServiceOptions, HlsStream } from './hls.js';
+export type { HlsDirWriter, HlsFiles, HlsService, HlsServiceOptions, HlsStream } from './hls.js';
 export { PLAYLIST_TYPE, SEGMENT_TYPE, splitHlsPath } from './hls.js';
 export type { JwtAlgorithm, JwtConfig, JwtResult } from './jwt.js';
 export { createJwtGuard, JwtGuard } from './jwt.js';
@@ -12,6 +12,6 @@ export type { KeyStoreErrorCode, RedisKeyStoreOptions } from './redis-keys.js';
 export { KeyStoreError, RedisKeyStore } from './redis-keys.js';
 export type { RelayManager, RtmpPull } from './relay.js';
 export type { RtmpPush, RtmpPushOptions } from './relay-push.js';
-export type { CreateServerOptions, LivegoServer, ServerAddresses } from './server.js';
+export type { ConnectionCounts, CreateServerOptions, LivegoServer, ServerAddresses } from './server.js';
 export { createServer } from './server.js';
 export type { StaticPush, StaticPushOptions } from './static-push.js';

@@ -172,20 +172,24 @@ export class Recorder {
     return this.active;
   }
 
-  /** Finishes every recording; resolves when the files are closed or `graceMs` passed. */
-  async close(graceMs = 2000): Promise<void> {
+  /**
+   * Finishes every recording; resolves true when the files are closed (also those already closing),
+   * false when `graceMs` passed first.
+   */
+  async close(graceMs = 2000): Promise<boolean> {
     this.off();
     const all = [...this.active.values()];
     this.active.clear();
     for (const r of all) r.finish();
     let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      Promise.all(all.map((r) => r.done)),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, graceMs);
+    const closed = await Promise.race([
+      Promise.all(all.map((r) => r.done)).then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
       }),
     ]);
     clearTimeout(timer);
+    return closed;
   }
 
   private start(stream: LiveStream): void {

@@ -17,6 +17,14 @@ import type { ServerContext, SessionInfo } from './context.js';
 import { createHlsServer, HlsService } from './hls.js';
 import { HttpFlvHandler } from './http-flv.js';
 import { type KeyStore, MemoryKeyStore } from './keys.js';
+import {
+  type ConnectionCounts,
+  ConnectionLimiter,
+  httpServerOptions,
+  limitConnections,
+  refuseByClosing,
+  refuseWith503,
+} from './limits.js';
 import { createLogger, type Logger } from './logger.js';
 import { Recorder } from './record.js';
 import { RedisKeyStore } from './redis-keys.js';
@@ -24,6 +32,8 @@ import { RelayManager } from './relay.js';
 import { RtmpConnection } from './rtmp.js';
 import { createRtmpsServer } from './rtmps.js';
 import { StaticPush } from './static-push.js';
+
+export type { ConnectionCounts };
 
 export interface CreateServerOptions {
   /** Channel key storage (default: Redis when redisAddr is set, else in memory). */
@@ -52,9 +62,15 @@ export interface LivegoServer {
   readonly recorder: Recorder | undefined;
   /** HLS of the apps with `hls: true`; undefined when hls_addr is ''. */
   readonly hls: HlsService | undefined;
+  /** Open connections over all listeners, as `maxConnections` / `maxConnectionsPerIp` count them. */
+  readonly connections: ConnectionCounts;
   start(): Promise<void>;
-  /** Closes the listeners and every session; resolves within `graceMs` at most. */
-  stop(graceMs?: number): Promise<void>;
+  /**
+   * Stops accepting, ends every publisher so viewers, recordings and HLS files finish cleanly, waits
+   * for them, then closes whatever is left; resolves within about `graceMs` (default 2000).
+   * Resolves `true` when everything finished in time, `false` when something had to be cut.
+   */
+  stop(graceMs?: number): Promise<boolean>;
   address(): ServerAddresses;
 }
 
@@ -98,6 +114,11 @@ export function createServer(
   };
 
   const listeners: Listener[] = [];
+  const limiter = new ConnectionLimiter(
+    cfg.maxConnections,
+    cfg.maxConnectionsPerIp,
+    logger.child({ component: 'limits' }),
+  );
   const rtmpConnections = new Set<RtmpConnection>();
   const onRtmpSocket = (socket: Socket) => {
     const conn = new RtmpConnection(ctx, socket);
@@ -120,7 +141,7 @@ export function createServer(
   const api = new ApiHandler(ctx);
   relays.register(api);
   if (cfg.httpflvAddr !== '') {
-    const server = createHttpServer((req, res) => flv.handle(req, res));
+    const server = createHttpServer(httpServerOptions(cfg), (req, res) => flv.handle(req, res));
     server.on('upgrade', (req, socket, head) => flv.handleUpgrade(req, socket, head));
     listeners.push({ name: 'httpflv', server, addr: cfg.httpflvAddr });
   }
@@ -129,7 +150,7 @@ export function createServer(
   if (hls !== undefined)
     listeners.push({ name: 'hls', server: createHlsServer(cfg, hls), addr: cfg.hlsAddr });
   if (cfg.apiAddr !== '') {
-    const server = createHttpServer((req, res) => {
+    const server = createHttpServer(httpServerOptions(cfg), (req, res) => {
       api.handle(req, res).catch((err) => {
         logger.error({ err }, 'api request failed');
         if (!res.headersSent) res.writeHead(500);
@@ -137,6 +158,11 @@ export function createServer(
       });
     });
     listeners.push({ name: 'api', server, addr: cfg.apiAddr });
+  }
+
+  for (const l of listeners) {
+    const plainHttp = l.name === 'httpflv' || l.name === 'api' || (l.name === 'hls' && !cfg.useHlsHttps);
+    limitConnections(l.server, limiter, l.name, plainHttp ? refuseWith503 : refuseByClosing);
   }
 
   // Validate every address before binding anything.
@@ -174,17 +200,40 @@ export function createServer(
         throw err;
       }
     },
+    connections: limiter,
     async stop(graceMs = 2000) {
+      // What has not finished by `cutAt` is cut; the rest of the grace closes what is left.
+      const cutAt = Date.now() + graceMs - Math.min(1000, graceMs / 4);
+      const left = () => Math.max(0, cutAt - Date.now());
+      // Stop accepting; connections already open go on.
+      const unlistened = listeners
+        .filter((l) => l.server.listening)
+        .map((l) => new Promise<void>((resolve) => l.server.close(() => resolve())));
       relays.close();
       staticPush.close();
-      await recorder?.close(graceMs);
+      // Every publisher leaves as if it had unpublished: viewers drain what they were sent and end,
+      // recordings close their files, HLS writes its last segment.
+      for (const s of hub.streams()) s.publisher?.close();
       hls?.close();
+      const finished = await Promise.all([
+        recorder?.close(left()) ?? true,
+        hls?.flush(left()) ?? true,
+        pollUntil(() => viewersDrained(hub), left),
+      ]);
+      const clean = finished.every(Boolean);
+      if (!clean)
+        logger.warn(
+          { recordings: finished[0], hls: finished[1], viewers: finished[2] },
+          'stop: cut what had not finished',
+        );
       hub.close();
       flv.close();
       for (const c of rtmpConnections) c.destroy('server stopping');
-      await closeAll(listeners, graceMs);
+      for (const l of listeners) if ('closeAllConnections' in l.server) l.server.closeAllConnections();
+      await withTimeout(Promise.all(unlistened), Math.max(100, graceMs / 4));
       await keys.close();
-      logger.info('stopped');
+      logger.info({ clean }, 'stopped');
+      return clean;
     },
     address() {
       const out: ServerAddresses = {};
@@ -197,6 +246,7 @@ export function createServer(
   };
 }
 
+/** Closes the listeners, and after `graceMs` every connection still open. */
 async function closeAll(listeners: Listener[], graceMs: number): Promise<void> {
   await Promise.all(
     listeners.map(
@@ -216,4 +266,26 @@ async function closeAll(listeners: Listener[], graceMs: number): Promise<void> {
         }),
     ),
   );
+}
+
+/** True when every viewer has ended or (an RTMP player kept after its stream ended) has nothing queued. */
+function viewersDrained(hub: Hub): boolean {
+  for (const s of hub.streams())
+    for (const sub of s.subscribers) if (sub.kind !== 'rtmp' || sub.queuedPackets > 0) return false;
+  return true;
+}
+
+/** Polls `cond` until it holds (true) or `left()` reaches 0 (false). */
+async function pollUntil(cond: () => boolean, left: () => number): Promise<boolean> {
+  while (!cond()) {
+    if (left() === 0) return false;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(50, left())));
+  }
+  return true;
+}
+
+async function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([p, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
