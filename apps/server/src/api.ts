@@ -3,7 +3,7 @@
  * `{"status":N,"data":...}` with the HTTP status equal to `status`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { LiveStream } from '@livego/hub';
+import type { Hub, LiveStream, Publisher, Subscriber } from '@livego/hub';
 import type { ServerContext } from './context.js';
 import { createJwtGuard, type JwtGuard } from './jwt.js';
 import { redactKey } from './keys.js';
@@ -18,9 +18,18 @@ export function goJson(value: unknown): string {
   );
 }
 
-export function sendJson(res: ServerResponse, status: number, data: unknown): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  data: unknown,
+  headers: Record<string, string> = {},
+): void {
   const body = goJson({ status, data });
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+    ...headers,
+  });
   res.end(body);
 }
 
@@ -43,10 +52,154 @@ export async function readParams(req: IncomingMessage, url: URL): Promise<URLSea
   return params;
 }
 
-interface Speed {
-  bytes: number;
+/** livego recomputes a rate when this much time has passed since its last sample. */
+const RATE_WINDOW_MS = 5000;
+/** How often the traffic counters are looked at (a rate is due every RATE_WINDOW_MS). */
+const RATE_TICK_MS = 1000;
+
+interface Rate {
+  /** [video, audio] payload bytes counted so far. */
+  read(): [number, number];
+  readonly closed: () => boolean;
+  videoBytes: number;
+  audioBytes: number;
   atMs: number;
-  kbps: number;
+  videoKbps: number;
+  audioKbps: number;
+}
+
+/**
+ * The video/audio rates of every publisher and viewer, in kbit/s, taken from the traffic every 5 s as
+ * livego takes them (it samples as messages pass): independent of who calls the API and when, so a
+ * first /stat/livestat call on a stream live for 5 s shows its rate. One timer for the server, running
+ * only while something is live; entries leave with their publisher or viewer.
+ */
+export class TrafficRates {
+  private readonly rates = new Map<object, Rate>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly clock: () => number;
+
+  constructor(hub: Hub, clock: () => number = Date.now) {
+    this.clock = clock;
+    hub.on((e) => {
+      switch (e.type) {
+        case 'publish': {
+          const stats = e.stream.stats;
+          const pub = e.publisher;
+          this.track(
+            pub,
+            () => [stats.videoBytes, stats.bytesIn - stats.videoBytes],
+            () => pub.closed,
+          );
+          return;
+        }
+        case 'subscribe': {
+          const sub = e.subscriber;
+          const stats = sub.stats;
+          this.track(
+            sub,
+            () => [stats.videoPayloadBytesOut, stats.payloadBytesOut - stats.videoPayloadBytesOut],
+            () => sub.closed,
+          );
+          return;
+        }
+        case 'unpublish':
+          this.forget(e.publisher);
+          return;
+        case 'unsubscribe':
+          this.forget(e.subscriber);
+          return;
+      }
+    });
+  }
+
+  /** [video, audio] kbit/s of a publisher or viewer (0 until its first 5 s have passed). */
+  of(who: Publisher | Subscriber): [number, number] {
+    const r = this.rates.get(who);
+    return r === undefined ? [0, 0] : [r.videoKbps, r.audioKbps];
+  }
+
+  /** Entries held (bounded by the live publishers and viewers). */
+  get size(): number {
+    return this.rates.size;
+  }
+
+  /** Recomputes every rate whose window has passed; called by the timer. */
+  sample(): void {
+    const now = this.clock();
+    for (const [who, r] of this.rates) {
+      // A publisher taken over gets no unpublish event: drop it here.
+      if (r.closed()) {
+        this.forget(who);
+        continue;
+      }
+      const elapsedMs = now - r.atMs;
+      if (elapsedMs < RATE_WINDOW_MS) continue;
+      const [video, audio] = r.read();
+      // bits per millisecond = kbit/s; whole numbers, as livego's integer arithmetic gives.
+      r.videoKbps = Math.floor(((video - r.videoBytes) * 8) / elapsedMs);
+      r.audioKbps = Math.floor(((audio - r.audioBytes) * 8) / elapsedMs);
+      r.videoBytes = video;
+      r.audioBytes = audio;
+      r.atMs = now;
+    }
+  }
+
+  private track(who: object, read: () => [number, number], closed: () => boolean): void {
+    const [videoBytes, audioBytes] = read();
+    this.rates.set(who, {
+      read,
+      closed,
+      videoBytes,
+      audioBytes,
+      atMs: this.clock(),
+      videoKbps: 0,
+      audioKbps: 0,
+    });
+    if (this.timer === undefined) {
+      this.timer = setInterval(() => this.sample(), RATE_TICK_MS);
+      this.timer.unref();
+    }
+  }
+
+  private forget(who: object): void {
+    this.rates.delete(who);
+    if (this.rates.size === 0 && this.timer !== undefined) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+}
+
+/**
+ * At most `limit` channel keys created or reset per minute, server-wide (a sliding window: the times
+ * of the last `limit` creations). `take` says how long to wait when the limit is reached.
+ */
+export class KeyRateLimit {
+  readonly limit: number;
+  private readonly times: number[] = [];
+  private loggedUntilMs = 0;
+
+  constructor(limit: number) {
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new TypeError(`apiKeysPerMinute must be >= 1, got ${limit}`);
+    this.limit = limit;
+  }
+
+  /** Counts one creation and returns 0, or returns the ms until one is allowed again (not counted). */
+  take(nowMs: number): number {
+    while (this.times.length > 0 && nowMs - this.times[0]! >= 60_000) this.times.shift();
+    if (this.times.length >= this.limit) return 60_000 - (nowMs - this.times[0]!);
+    this.times.push(nowMs);
+    return 0;
+  }
+
+  /** True once per minute while refusing: the refusal is logged, not every refused request. */
+  shouldLog(nowMs: number): boolean {
+    if (nowMs < this.loggedUntilMs) return false;
+    this.loggedUntilMs = nowMs + 60_000;
+    return true;
+  }
 }
 
 export type ApiRoute = (
@@ -57,7 +210,9 @@ export type ApiRoute = (
 
 export class ApiHandler {
   private readonly ctx: ServerContext;
-  private readonly speeds = new Map<string, Speed>();
+  /** Video/audio rates of every publisher and viewer, sampled from the traffic. */
+  readonly rates: TrafficRates;
+  private readonly keyLimit: KeyRateLimit;
   /** Routes added by other features (relays) without this file knowing them. */
   readonly extraRoutes = new Map<string, ApiRoute>();
 
@@ -67,6 +222,8 @@ export class ApiHandler {
   constructor(ctx: ServerContext) {
     this.ctx = ctx;
     this.jwt = createJwtGuard(ctx.config.jwt);
+    this.rates = new TrafficRates(ctx.hub);
+    this.keyLimit = new KeyRateLimit(ctx.config.apiKeysPerMinute);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -88,8 +245,15 @@ export class ApiHandler {
       case '/control/reset': {
         if (room === '') return sendJson(res, 400, `url: ${url.pathname}?room=<ROOM_NAME>`);
         try {
-          const key =
-            url.pathname === '/control/get' ? await this.ctx.keys.get(room) : await this.ctx.keys.reset(room);
+          const reset = url.pathname === '/control/reset';
+          if (!reset) {
+            // An existing key is no creation: it is handed out whatever the limit.
+            const existing = await this.ctx.keys.keyForRoom(room);
+            if (existing !== undefined) return sendJson(res, 200, existing);
+          }
+          const waitMs = this.keyLimit.take(Date.now());
+          if (waitMs > 0) return this.refuseKey(res, waitMs);
+          const key = reset ? await this.ctx.keys.reset(room) : await this.ctx.keys.get(room);
           this.ctx.logger.info({ room, key: redactKey(key), op: url.pathname }, 'channel key');
           return sendJson(res, 200, key);
         } catch (err) {
@@ -119,9 +283,25 @@ export class ApiHandler {
     }
   }
 
+  private refuseKey(res: ServerResponse, waitMs: number): void {
+    const limit = this.keyLimit.limit;
+    const retrySec = Math.max(1, Math.ceil(waitMs / 1000));
+    if (this.keyLimit.shouldLog(Date.now())) {
+      this.ctx.logger.warn(
+        { limit, retrySec },
+        'channel key limit reached (api_keys_per_minute); refusing new keys for now',
+      );
+    }
+    sendJson(
+      res,
+      429,
+      `too many channel keys: at most ${limit} may be created or reset per minute (api_keys_per_minute); retry in ${retrySec} s`,
+      { 'Retry-After': String(retrySec) },
+    );
+  }
+
   /** livego's /stat/livestat; `players` lists every viewer (livego lists RTMP players only). */
   private livestat(res: ServerResponse, room: string): void {
-    const now = Date.now();
     let streams: LiveStream[] = this.ctx.hub.streams();
     if (room !== '') {
       streams = streams.filter(
@@ -138,55 +318,36 @@ export class ApiHandler {
       const pub = s.publisher;
       if (pub !== undefined) {
         const info = this.ctx.sessions.get(pub.id);
+        const [videoKbps, audioKbps] = this.rates.of(pub);
         publishers.push({
           key: s.key,
           url: info?.url ?? '',
           stream_id: info?.streamId ?? 0,
           video_total_bytes: s.stats.videoBytes,
-          video_speed: this.speed(`${pub.id}:v`, s.stats.videoBytes, now),
+          video_speed: videoKbps,
           audio_total_bytes: s.stats.bytesIn - s.stats.videoBytes,
-          audio_speed: this.speed(`${pub.id}:a`, s.stats.bytesIn - s.stats.videoBytes, now),
+          audio_speed: audioKbps,
         });
       }
       for (const sub of s.subscribers) {
         const info = this.ctx.sessions.get(sub.id);
         const audio = sub.stats.payloadBytesOut - sub.stats.videoPayloadBytesOut;
+        const [videoKbps, audioKbps] = this.rates.of(sub);
         players.push({
           key: s.key,
           url: info?.url ?? '',
           stream_id: info?.streamId ?? 0,
           type: sub.kind,
           video_total_bytes: sub.stats.videoPayloadBytesOut,
-          video_speed: this.speed(`${sub.id}:v`, sub.stats.videoPayloadBytesOut, now),
+          video_speed: videoKbps,
           audio_total_bytes: audio,
-          audio_speed: this.speed(`${sub.id}:a`, audio, now),
+          audio_speed: audioKbps,
         });
       }
     }
-    this.forgetGone(now);
     sendJson(res, 200, {
       publishers: publishers.length > 0 ? publishers : null,
       players: players.length > 0 ? players : null,
     });
-  }
-
-  /** kbit/s, recomputed when 5 s have passed since the last sample (as livego). */
-  private speed(id: string, bytes: number, now: number): number {
-    const s = this.speeds.get(id);
-    if (s === undefined) {
-      this.speeds.set(id, { bytes, atMs: now, kbps: 0 });
-      return 0;
-    }
-    const elapsedMs = now - s.atMs;
-    if (elapsedMs >= 5000) {
-      s.kbps = Math.round(((bytes - s.bytes) * 8) / (elapsedMs / 1000) / 1000);
-      s.bytes = bytes;
-      s.atMs = now;
-    }
-    return s.kbps;
-  }
-
-  private forgetGone(now: number): void {
-    for (const [id, s] of this.speeds) if (now - s.atMs > 60_000) this.speeds.delete(id);
   }
 }

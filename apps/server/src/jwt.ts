@@ -25,7 +25,24 @@ export const JWT_MESSAGES = {
   notYet: 'Token is not valid yet',
   usedBeforeIssued: 'Token used before issued',
   invalid: "The token isn't valid",
+  none: "'none' signature type is not allowed",
+  unavailable: 'signing method (alg) is unavailable.',
+  unspecified: 'signing method (alg) is unspecified.',
+  keyType: 'key is of invalid type',
 } as const;
+
+/** The algorithms jwt-go v3 knows; those not HMAC cannot verify with livego's []byte secret. */
+const JWT_GO_ASYMMETRIC = new Set([
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+]);
 
 /** The token a request carries: the header wins, and a malformed header is an error even with ?jwt=. */
 export function extractToken(
@@ -69,26 +86,28 @@ export class JwtGuard {
     } catch {
       return { ok: false, message: JWT_MESSAGES.invalid };
     }
-    // Checked before the signature so a token for another algorithm is named as such.
-    if (alg !== this.algorithm) {
-      return {
-        ok: false,
-        message: `Expected ${this.algorithm} signing method but token specified ${String(alg).slice(0, 64)}`,
-      };
+    // jwt-go's order: the token's own algorithm verifies it (signature, then claims); only a token
+    // that passes is compared with the configured algorithm (go-jwt-middleware).
+    if (typeof alg !== 'string') return { ok: false, message: JWT_MESSAGES.unspecified };
+    if (alg === 'none') return { ok: false, message: JWT_MESSAGES.none };
+    if (JWT_GO_ASYMMETRIC.has(alg)) return { ok: false, message: JWT_MESSAGES.keyType };
+    if (!(JWT_ALGORITHMS as readonly string[]).includes(alg)) {
+      return { ok: false, message: JWT_MESSAGES.unavailable };
     }
+    let payload: JWTPayload;
     try {
-      const { payload } = await jwtVerify(token, this.key, {
-        algorithms: [this.algorithm],
-        currentDate: new Date(nowMs),
-      });
-      // jwt-go v3 refuses an iat in the future; jose checks it only with maxTokenAge.
-      if (typeof payload.iat === 'number' && payload.iat > Math.floor(nowMs / 1000)) {
-        return { ok: false, message: JWT_MESSAGES.usedBeforeIssued };
-      }
-      return { ok: true, payload };
+      ({ payload } = await jwtVerify(token, this.key, { algorithms: [alg], currentDate: new Date(nowMs) }));
     } catch (err) {
       return { ok: false, message: joseMessage(err) };
     }
+    // jwt-go v3 refuses an iat in the future; jose checks it only with maxTokenAge.
+    if (typeof payload.iat === 'number' && payload.iat > Math.floor(nowMs / 1000)) {
+      return { ok: false, message: JWT_MESSAGES.usedBeforeIssued };
+    }
+    if (alg !== this.algorithm) {
+      return { ok: false, message: `Expected ${this.algorithm} signing method but token specified ${alg}` };
+    }
+    return { ok: true, payload };
   }
 }
 

@@ -8,6 +8,8 @@ import { randomInt } from 'node:crypto';
 export interface KeyStore {
   /** The room's key, created when it has none. */
   get(room: string): Promise<string>;
+  /** The room's key, or undefined when it has none (never creates one). */
+  keyForRoom(room: string): Promise<string | undefined>;
   /** A new key for the room; the old one stops working. */
   reset(room: string): Promise<string>;
   /** Removes the room and its key; false when there was none. */
@@ -38,6 +40,10 @@ export class MemoryKeyStore implements KeyStore {
 
   async get(room: string): Promise<string> {
     return this.keyByRoom.get(room) ?? this.assign(room);
+  }
+
+  async keyForRoom(room: string): Promise<string | undefined> {
+    return this.keyByRoom.get(room);
   }
 
   async reset(room: string): Promise<string> {

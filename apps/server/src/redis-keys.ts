@@ -63,6 +63,13 @@ redis.call('SET', KEYS[2], KEYS[1])
 return {1, KEYS[2]}
 `;
 
+/** KEYS[1] room. Its key when both entries agree, else nil (no key, or a half-written one). */
+const KEY_LUA = `
+local key = redis.call('GET', KEYS[1])
+if key and redis.call('GET', key) == KEYS[1] then return key end
+return false
+`;
+
 /** KEYS[1] room, KEYS[2] a fresh candidate key. The key, or nil when the candidate is taken. */
 const RESET_LUA = `
 if redis.call('EXISTS', KEYS[2]) == 1 then return false end
@@ -95,7 +102,7 @@ export class RedisKeyStore implements KeyStore {
   readonly addr: string;
   private readonly redis: Redis;
   private readonly log: Logger | undefined;
-  private readonly scripts: Record<'get' | 'reset' | 'delete' | 'room', Script>;
+  private readonly scripts: Record<'get' | 'key' | 'reset' | 'delete' | 'room', Script>;
   private wasReady = false;
   private connecting: Promise<void> | undefined;
   private closed = false;
@@ -135,6 +142,7 @@ export class RedisKeyStore implements KeyStore {
     };
     this.scripts = {
       get: define('livegoKeyGet', 2, GET_LUA),
+      key: define('livegoKeyFind', 1, KEY_LUA),
       reset: define('livegoKeyReset', 2, RESET_LUA),
       delete: define('livegoKeyDelete', 1, DELETE_LUA),
       room: define('livegoKeyRoom', 1, ROOM_LUA),
@@ -187,6 +195,12 @@ export class RedisKeyStore implements KeyStore {
       }
     }
     throw new KeyStoreError('KEYS_CONFLICT', `no free channel key after ${MAX_CANDIDATES} candidates`);
+  }
+
+  async keyForRoom(room: string): Promise<string | undefined> {
+    checkRoom(room);
+    const key = await this.run(this.scripts.key, room);
+    return typeof key === 'string' && KEY_SHAPE.test(key) ? key : undefined;
   }
 
   async reset(room: string): Promise<string> {

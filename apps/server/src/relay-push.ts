@@ -60,6 +60,8 @@ export interface RtmpPushOptions {
   url: string;
   /** Subscriber kind shown in stats: 'relay-push', 'static-push'. */
   kind: string;
+  /** The `url` /stat/livestat shows (default: `url`). */
+  statsUrl?: string;
   /** End the push (politely) when the local publisher leaves. */
   endWithPublisher: boolean;
   /** Called once when the push has ended, whatever the cause. */
@@ -162,7 +164,7 @@ export class RtmpPush {
     this.ctx.sessions.set(this.id, {
       id: this.id,
       kind,
-      url: this.options.url,
+      url: this.options.statsUrl ?? this.options.url,
       streamId,
       remoteAddress: this.client.socket.remoteAddress,
     });

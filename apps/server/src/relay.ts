@@ -1,14 +1,16 @@
 /**
  * `/control/push` and `/control/pull` (livego.md §2.5): relays started and stopped over the API.
  * A push plays the local stream from the hub (no loopback RTMP) and publishes it to `url`; a pull
- * plays `url` and publishes it into the hub as `app/name`. `name` is a room name for both: the API
- * (with JWT when configured) is the authority, as for /control/get, so no channel key is asked.
- * livego's texts are kept; its status codes are fixed (errors are 4xx, a stop that worked is 200).
+ * plays `url` and publishes it into the hub as `app/name`. `name` is a room or, as livego's pull wants
+ * it, the room's channel key: a key stands for its room. No key is required: the API (with JWT when
+ * configured) is the authority, as for /control/get. livego's texts are kept byte for byte; its
+ * status codes are fixed (errors are 4xx, a stop that worked is 200).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Publisher } from '@livego/hub';
 import type { ClientEvent } from '@livego/rtmp-protocol';
 import { type ApiHandler, sendJson } from './api.js';
+import { parseListenAddress } from './config.js';
 import type { ServerContext } from './context.js';
 import type { Logger } from './logger.js';
 import { RtmpPush } from './relay-push.js';
@@ -96,7 +98,8 @@ export class RtmpPull implements Relay {
     this.ctx.sessions.set(this.id, {
       id: this.id,
       kind: 'relay-pull',
-      url: this.url,
+      // livego's pull publishes over a loopback connection, so its stats show the local URL.
+      url: localRtmpUrl(this.ctx, this.app, this.name),
       streamId: this.client.session.streamId ?? 0,
       remoteAddress: this.client.socket.remoteAddress,
     });
@@ -136,6 +139,29 @@ export class RtmpPull implements Relay {
 
 type Kind = 'push' | 'pull';
 
+/** livego's text for missing parameters, on both endpoints. */
+export const PARAMETER_ERROR = 'control push parameter error, please check them.';
+
+/**
+ * The local URL of `app/room` as livego builds it for a relay: "rtmp://127.0.0.1" + rtmp_addr +
+ * "/" + app + "/" + name (a host in rtmp_addr is used instead of 127.0.0.1, where livego breaks).
+ */
+export function localRtmpUrl(ctx: ServerContext, app: string, room: string): string {
+  const addr = ctx.config.rtmpAddr;
+  let host = '127.0.0.1';
+  let port = 1935;
+  try {
+    const a = parseListenAddress(addr, 'rtmp_addr');
+    port = a.port;
+    if (a.host !== undefined && a.host !== '' && a.host !== '0.0.0.0' && a.host !== '::') {
+      host = a.host.includes(':') ? `[${a.host}]` : a.host;
+    }
+  } catch {
+    // '' (RTMP off): the URL still names the stream.
+  }
+  return `rtmp://${host}:${port}/${app}/${room}`;
+}
+
 /** The relays of one server, keyed `push:app/name` / `pull:app/name` as livego keys them. */
 export class RelayManager {
   private readonly ctx: ServerContext;
@@ -171,28 +197,34 @@ export class RelayManager {
     const app = params.get('app') ?? '';
     const name = params.get('name') ?? '';
     const url = params.get('url') ?? '';
-    const key = `${kind}:${app}/${name}`;
+    // livego's texts name the relay as asked (`pull:live/<key>`); the table holds it by room.
+    const asked = `${kind}:${app}/${name}`;
+    if (app === '' || name === '' || (url === '' && oper !== 'stop')) {
+      return sendJson(res, 400, PARAMETER_ERROR);
+    }
+    let room: string;
+    try {
+      // Scripts written for livego pass a channel key as `name` (its pull publishes with it).
+      room = (await this.ctx.keys.roomForKey(name)) ?? name;
+    } catch (err) {
+      return sendJson(res, 400, `push error=${err instanceof Error ? err.message : String(err)}`);
+    }
+    const key = `${kind}:${app}/${room}`;
     if (oper === 'stop') {
-      if (app === '' || name === '') {
-        return sendJson(res, 400, `control ${kind} parameter error, please check them.`);
-      }
       const relay = this.relays.get(key);
       if (relay === undefined) {
         return sendJson(
           res,
           404,
           kind === 'push'
-            ? `<h1>session key[${key}] not exist, please check it again.</h1>`
-            : `session key[${key}] not exist, please check it again.`,
+            ? `<h1>session key[${asked}] not exist, please check it again.</h1>`
+            : `session key[${asked}] not exist, please check it again.`,
         );
       }
       this.relays.delete(key);
       relay.stop('stopped over the API');
-      // livego answers "push url stop" for both kinds.
-      return sendJson(res, 200, `<h1>push url stop ${relay.url} ok</h1></br>`);
-    }
-    if (app === '' || name === '' || url === '') {
-      return sendJson(res, 400, `control ${kind} parameter error, please check them.`);
+      // livego answers "push url stop" for both kinds, with the url given (ours may omit it).
+      return sendJson(res, 200, `<h1>push url stop ${url === '' ? relay.url : url} ok</h1></br>`);
     }
     try {
       if (this.ctx.app(app) === undefined) throw new Error(`application ${app} is not configured`);
@@ -204,8 +236,17 @@ export class RelayManager {
       };
       const relay: Relay =
         kind === 'push'
-          ? new RtmpPush(this.ctx, { app, name, url, kind: 'relay-push', endWithPublisher: true, onClose })
-          : new RtmpPull(this.ctx, app, name, url, onClose);
+          ? new RtmpPush(this.ctx, {
+              app,
+              name: room,
+              url,
+              kind: 'relay-push',
+              endWithPublisher: true,
+              // livego's push plays over a loopback connection: its stats show the local URL.
+              statsUrl: localRtmpUrl(this.ctx, app, room),
+              onClose,
+            })
+          : new RtmpPull(this.ctx, app, room, url, onClose);
       this.relays.set(key, relay);
       await relay.ready;
     } catch (err) {

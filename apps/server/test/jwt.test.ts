@@ -113,9 +113,31 @@ describe('JWT on the API', () => {
     expect(await api('/stat/livestat', bearer(hs512))).toEqual(
       refused('Expected HS256 signing method but token specified HS512'),
     );
-    const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"x"}').toString('base64url')}.`;
-    expect(await api('/stat/livestat', bearer(none))).toEqual(
-      refused('Expected HS256 signing method but token specified none'),
+    // jwt-go verifies a token with its own algorithm first: a wrong secret is named before the algorithm.
+    const wrong512 = await sign({}, 'HS512', 'another secret');
+    expect(await api('/stat/livestat', bearer(wrong512))).toEqual(refused('signature is invalid'));
+  });
+
+  it("refuses alg none, asymmetric and unknown algorithms with jwt-go's messages", async () => {
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const unsigned = (header: Record<string, unknown>) => `${b64(header)}.${b64({ sub: 'x' })}.`;
+    const none = unsigned({ alg: 'none' });
+    const r = await api('/stat/livestat', bearer(none));
+    // livego's bytes exactly: 403, the envelope, the apostrophes as they are (Go escapes only <, > and &).
+    expect(r).toEqual({
+      status: 403,
+      type: 'application/json',
+      text: `{"status":403,"data":"'none' signature type is not allowed"}`,
+    });
+    expect(await api(`/stat/livestat?jwt=${none}`)).toEqual(refused("'none' signature type is not allowed"));
+    expect(await api('/stat/livestat', bearer(`${b64({ alg: 'RS256' })}.${b64({})}.c2ln`))).toEqual(
+      refused('key is of invalid type'),
+    );
+    expect(await api('/stat/livestat', bearer(unsigned({ alg: 'XX1' })))).toEqual(
+      refused('signing method (alg) is unavailable.'),
+    );
+    expect(await api('/stat/livestat', bearer(unsigned({ typ: 'JWT' })))).toEqual(
+      refused('signing method (alg) is unspecified.'),
     );
   });
 

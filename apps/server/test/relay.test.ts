@@ -120,8 +120,20 @@ describe('/control/pull', () => {
     const missing = await control('pull', { app: 'live', name: 'x' });
     expect(missing).toEqual({
       status: 400,
-      body: { status: 400, data: 'control pull parameter error, please check them.' },
+      body: { status: 400, data: 'control push parameter error, please check them.' },
     });
+    // livego's text for both endpoints, and for a stop without app or name.
+    for (const [kind, params] of [
+      ['push', { app: 'live', url: rtmpUrl(remote, '/live/x') }],
+      ['pull', { name: 'x', url: rtmpUrl(remote, '/live/x') }],
+      ['pull', { oper: 'stop', app: 'live' }],
+      ['push', { oper: 'stop', name: 'x' }],
+    ] as const) {
+      expect(await control(kind, params)).toEqual({
+        status: 400,
+        body: { status: 400, data: 'control push parameter error, please check them.' },
+      });
+    }
     const down = await control('pull', { app: 'live', name: 'x', url: 'rtmp://127.0.0.1:1/live/x' });
     expect(down.status).toBe(400);
     expect(down.body.data).toMatch(/^push error=/);
