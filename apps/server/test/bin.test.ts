@@ -2,7 +2,7 @@
  * The real `livego` bin (dist/bin.js, built by `pnpm build`): help, version, exit code 2 with one
  * line for a bad flag or config, and a run that listens and stops cleanly on SIGTERM.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@livego/cli';
@@ -44,6 +44,31 @@ describe('the livego bin', () => {
   it('prints the package version', async () => {
     const r = await run(...livego(emptyDir(), '--version'), 10_000);
     expect([r.code, r.stdout]).toEqual([0, `livego ${VERSION}\n`]);
+  });
+
+  it('prints the version of the installed package it runs from, read at run time (not the cli’s)', async () => {
+    // The published layout after `changeset version`: <pkg>/package.json with the released version,
+    // <pkg>/dist, and a .bin symlink to dist/bin.js. The dependencies resolve through <pkg>/node_modules.
+    const root = emptyDir();
+    const pkg = join(root, 'node_modules', '@livego', 'server');
+    mkdirSync(pkg, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8'));
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ ...manifest, version: '9.8.7-release' }));
+    cpSync(join(import.meta.dirname, '..', 'dist'), join(pkg, 'dist'), { recursive: true });
+    symlinkSync(join(import.meta.dirname, '..', 'node_modules'), join(pkg, 'node_modules'));
+    mkdirSync(join(root, 'node_modules', '.bin'));
+    const bin = join(root, 'node_modules', '.bin', 'livego');
+    symlinkSync(join(pkg, 'dist', 'bin.js'), bin);
+    try {
+      const r = await run(
+        'env',
+        ['-i', '-C', root, `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, process.execPath, bin, '--version'],
+        10_000,
+      );
+      expect([r.code, r.stdout]).toEqual([0, 'livego 9.8.7-release\n']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('exits 2 with one line for a bad flag', async () => {
