@@ -2,9 +2,11 @@
  * Chunk stream decoder: bytes -> raw messages. RTMP spec 1.0 §5.3.1 (chunk format: basic header,
  * message header types 0-3, extended timestamp), §5.4.1 (Set Chunk Size), §5.4.2 (Abort).
  *
- * Input is consumed as it arrives: a chunk body is copied straight into its message, so the only
+ * Input is consumed as it arrives: a message's buffer is allocated at its first chunk and every chunk
+ * body is copied straight into it (one copy per byte, as FFmpeg, librtmp and SRS do), so the only
  * bytes carried between calls are a partial chunk header (at most 18 bytes). Memory held for
- * unfinished messages is bounded by `maxMessageLength`, `maxChunkStreams` and `maxBufferedBytes`.
+ * unfinished messages is bounded by `maxMessageLength`, `maxChunkStreams` and `maxBufferedBytes`
+ * (which counts the declared length of every unfinished message, since that is what is allocated).
  */
 import { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MessageType } from './constants.js';
 import { RtmpError } from './errors.js';
@@ -20,18 +22,21 @@ export interface RawMessage {
 }
 
 export interface ChunkDecoderOptions {
-  /** Largest Set Chunk Size the peer may announce. Default 0x7fffffff (the spec's maximum). */
+  /** Largest Set Chunk Size the peer may announce. Default 16 MiB (no message is longer). */
   maxChunkSize?: number;
   /** Largest message length accepted. Default 16 MiB. */
   maxMessageLength?: number;
   /** Most chunk stream ids one connection may use. Default 64. */
   maxChunkStreams?: number;
-  /** Most bytes held in unfinished messages over all chunk streams. Default 32 MiB. */
+  /** Most bytes allocated for unfinished messages (their declared lengths) over all chunk streams. Default 32 MiB. */
   maxBufferedBytes?: number;
 }
 
-/** Messages up to this size get their final buffer at once; larger ones collect pieces. */
-const PREALLOCATE_LIMIT = 64 * 1024;
+/** Default `maxChunkSize` and `maxMessageLength`: 16 MiB. */
+export const DEFAULT_MAX_CHUNK_SIZE = 16 * 1024 * 1024;
+export const DEFAULT_MAX_MESSAGE_LENGTH = 16 * 1024 * 1024;
+export const DEFAULT_MAX_CHUNK_STREAMS = 64;
+export const DEFAULT_MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 /** Basic header (3) + type 0 message header (11) + extended timestamp (4). */
 const MAX_HEADER_LENGTH = 18;
 const EXTENDED = 0xffffff;
@@ -51,8 +56,8 @@ interface ChunkStreamState {
   extendedValue: number;
   /** Bytes of the current message received so far; 0 = between messages. */
   received: number;
+  /** The current message's payload, allocated at its first chunk. */
   buffer: Uint8Array | undefined;
-  pieces: Uint8Array[] | undefined;
 }
 
 const NEED_MORE = -1;
@@ -77,10 +82,10 @@ export class ChunkDecoder {
   private consumed = 0;
 
   constructor(options: ChunkDecoderOptions = {}) {
-    this.maxChunkSize = options.maxChunkSize ?? MAX_CHUNK_SIZE;
-    this.maxMessageLength = options.maxMessageLength ?? 16 * 1024 * 1024;
-    this.maxChunkStreams = options.maxChunkStreams ?? 64;
-    this.maxBufferedBytes = options.maxBufferedBytes ?? 32 * 1024 * 1024;
+    this.maxChunkSize = Math.min(options.maxChunkSize ?? DEFAULT_MAX_CHUNK_SIZE, MAX_CHUNK_SIZE);
+    this.maxMessageLength = options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
+    this.maxChunkStreams = options.maxChunkStreams ?? DEFAULT_MAX_CHUNK_STREAMS;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
   }
 
   /**
@@ -214,7 +219,7 @@ export class ChunkDecoder {
       if (this.streams.size >= this.maxChunkStreams) {
         throw new RtmpError(
           'RTMP_TOO_MANY_CHUNK_STREAMS',
-          `chunk stream ${csid} at byte ${at} would be open chunk stream ${this.streams.size + 1}, limit is ${this.maxChunkStreams}`,
+          `chunk stream ${csid} at byte ${at} would be open chunk stream ${this.streams.size + 1}, limit maxChunkStreams is ${this.maxChunkStreams}`,
           { offset: at, field: 'csid' },
         );
       }
@@ -230,7 +235,6 @@ export class ChunkDecoder {
         extendedValue: 0,
         received: 0,
         buffer: undefined,
-        pieces: undefined,
       };
       this.streams.set(csid, cs);
     } else if (fmt === 2 && !cs.started) {
@@ -239,13 +243,6 @@ export class ChunkDecoder {
         field: 'fmt',
       });
     }
-    if (cs.received > 0) {
-      throw new RtmpError(
-        'RTMP_PROTOCOL',
-        `a type ${fmt} header at byte ${at} interrupts a message on chunk stream ${csid} with ${cs.length - cs.received} bytes still to come`,
-        { offset: at, field: 'fmt' },
-      );
-    }
     const value = extended
       ? ((b[p + headerLength]! << 24) |
           (b[p + headerLength + 1]! << 16) |
@@ -253,6 +250,15 @@ export class ChunkDecoder {
           b[p + headerLength + 3]!) >>>
         0
       : field;
+    if (cs.received > 0) {
+      this.continuation(cs, fmt, b, p, at);
+      cs.deltaMs = value;
+      cs.extended = extended;
+      cs.extendedValue = value;
+      this.consumed += total;
+      this.beginBody(cs, out);
+      return total;
+    }
     if (fmt <= 1) {
       cs.length = (b[p + 3]! << 16) | (b[p + 4]! << 8) | b[p + 5]!;
       cs.typeId = b[p + 6]!;
@@ -273,11 +279,46 @@ export class ChunkDecoder {
     return total;
   }
 
+  /**
+   * A type 1 or 2 header on a chunk that continues a message. The spec says these chunks should be
+   * type 3, but some senders repeat the message's header; SRS accepts that when the length is
+   * unchanged, and so do we (and the type, for type 1). The message keeps the timestamp of its first
+   * chunk: a delta applies to a message, not to a chunk. The delta and the extended-timestamp state
+   * are taken from the header, as SRS does, for the type 3 headers that follow.
+   */
+  private continuation(cs: ChunkStreamState, fmt: number, b: Uint8Array, p: number, at: number): void {
+    const left = cs.length - cs.received;
+    if (fmt === 0) {
+      throw new RtmpError(
+        'RTMP_PROTOCOL',
+        `a type 0 header at byte ${at} interrupts a message on chunk stream ${cs.id} with ${left} bytes still to come`,
+        { offset: at, field: 'fmt' },
+      );
+    }
+    if (fmt !== 1) return;
+    const length = (b[p + 3]! << 16) | (b[p + 4]! << 8) | b[p + 5]!;
+    const typeId = b[p + 6]!;
+    if (length !== cs.length) {
+      throw new RtmpError(
+        'RTMP_PROTOCOL',
+        `a type 1 header at byte ${at} changes the length of the unfinished message on chunk stream ${cs.id} from ${cs.length} to ${length} bytes (${left} still to come); a continuation may repeat the header, not change it`,
+        { offset: at, field: 'messageLength' },
+      );
+    }
+    if (typeId !== cs.typeId) {
+      throw new RtmpError(
+        'RTMP_PROTOCOL',
+        `a type 1 header at byte ${at} changes the type of the unfinished message on chunk stream ${cs.id} from ${cs.typeId} to ${typeId} (${left} bytes still to come); a continuation may repeat the header, not change it`,
+        { offset: at, field: 'typeId' },
+      );
+    }
+  }
+
   private startMessage(cs: ChunkStreamState, at: number): void {
     if (cs.length > this.maxMessageLength) {
       throw new RtmpError(
         'RTMP_MESSAGE_TOO_LARGE',
-        `message on chunk stream ${cs.id} at byte ${at} declares ${cs.length} bytes, limit is ${this.maxMessageLength}`,
+        `message on chunk stream ${cs.id} at byte ${at} declares ${cs.length} bytes, limit maxMessageLength is ${this.maxMessageLength}`,
         { offset: at, field: 'messageLength' },
       );
     }
@@ -296,42 +337,27 @@ export class ChunkDecoder {
   }
 
   private append(cs: ChunkStreamState, piece: Uint8Array): void {
-    if (cs.received === 0) {
-      if (cs.length <= PREALLOCATE_LIMIT || cs.length === piece.length) cs.buffer = new Uint8Array(cs.length);
-      else cs.pieces = [];
-    }
-    if (cs.buffer !== undefined) {
-      cs.buffer.set(piece, cs.received);
-    } else {
-      this.buffered += piece.length;
-      if (this.buffered > this.maxBufferedBytes) {
+    if (cs.buffer === undefined) {
+      const held = this.buffered + cs.length;
+      if (held > this.maxBufferedBytes) {
         throw new RtmpError(
           'RTMP_MESSAGE_TOO_LARGE',
-          `unfinished messages hold ${this.buffered} bytes at byte ${this.consumed}, limit is ${this.maxBufferedBytes}`,
+          `a ${cs.length}-byte message on chunk stream ${cs.id} at byte ${this.consumed} would make unfinished messages hold ${held} bytes, limit maxBufferedBytes is ${this.maxBufferedBytes}`,
           { offset: this.consumed, field: 'messageLength' },
         );
       }
-      cs.pieces!.push(piece.slice());
+      this.buffered = held;
+      cs.buffer = new Uint8Array(cs.length);
     }
+    cs.buffer.set(piece, cs.received);
     cs.received += piece.length;
   }
 
   private endChunk(cs: ChunkStreamState, out: RawMessage[]): void {
     if (cs.received < cs.length) return;
-    let payload: Uint8Array;
-    if (cs.buffer !== undefined) {
-      payload = cs.buffer;
-    } else {
-      payload = new Uint8Array(cs.length);
-      let o = 0;
-      for (const piece of cs.pieces!) {
-        payload.set(piece, o);
-        o += piece.length;
-      }
-      this.buffered -= cs.length;
-    }
+    const payload = cs.buffer!;
+    this.buffered -= cs.length;
     cs.buffer = undefined;
-    cs.pieces = undefined;
     cs.received = 0;
     this.complete(cs, payload, out);
   }
@@ -356,7 +382,7 @@ export class ChunkDecoder {
       if (v > this.maxChunkSize) {
         throw new RtmpError(
           'RTMP_CHUNK_TOO_LARGE',
-          `peer set chunk size ${v}, limit is ${this.maxChunkSize}`,
+          `peer set chunk size ${v}, limit maxChunkSize is ${this.maxChunkSize}`,
           {
             offset: this.consumed,
             field: 'chunkSize',
@@ -375,9 +401,8 @@ export class ChunkDecoder {
   private abort(csid: number): void {
     const cs = this.streams.get(csid);
     if (cs === undefined || cs.received === 0) return;
-    if (cs.pieces !== undefined) this.buffered -= cs.received;
+    this.buffered -= cs.length;
     cs.buffer = undefined;
-    cs.pieces = undefined;
     cs.received = 0;
   }
 
