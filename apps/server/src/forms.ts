@@ -1,6 +1,7 @@
 /** Output forms shared by every viewer of a kind: each message is encoded once per form. */
 import { encodeFlvTag, FlvTagType } from '@livego/flv';
 import type { MediaPacket, OutputForm } from '@livego/hub';
+import { ChunkStreamId, encodeMessageChunks, MessageType } from '@livego/rtmp-protocol';
 
 const TAG_TYPE = { audio: FlvTagType.AUDIO, video: FlvTagType.VIDEO, data: FlvTagType.SCRIPT } as const;
 
@@ -10,3 +11,57 @@ export const FLV_FORM: OutputForm = {
   encode: (p: MediaPacket) =>
     encodeFlvTag({ type: TAG_TYPE[p.kind], timestampMs: p.timestampMs, data: p.payload }),
 };
+
+const RTMP_TYPE = { audio: MessageType.Audio, video: MessageType.Video, data: MessageType.DataAmf0 } as const;
+const RTMP_CSID = {
+  audio: ChunkStreamId.Audio,
+  video: ChunkStreamId.Video,
+  data: ChunkStreamId.Data,
+} as const;
+
+/**
+ * The RTMP form for a chunk size and message stream id. Packets memoise encodings by form id, so two
+ * objects made with the same arguments share the bytes; viewers take theirs through `acquireRtmpForm`.
+ */
+export function rtmpForm(chunkSize: number, streamId: number): OutputForm {
+  return {
+    id: `rtmp:${chunkSize}:${streamId}`,
+    encode: (p: MediaPacket) =>
+      encodeMessageChunks(
+        {
+          typeId: RTMP_TYPE[p.kind],
+          timestampMs: p.timestampMs,
+          messageStreamId: streamId,
+          payload: p.payload,
+        },
+        { chunkSize, chunkStreamId: RTMP_CSID[p.kind] },
+      ),
+  };
+}
+
+/** The RTMP forms viewers hold now, with how many hold each: an entry lives while a viewer uses it. */
+const rtmpForms = new Map<string, { form: OutputForm; users: number }>();
+
+/** The shared RTMP form for a viewer that starts; pair with `releaseRtmpForm` when it ends. */
+export function acquireRtmpForm(chunkSize: number, streamId: number): OutputForm {
+  const id = `rtmp:${chunkSize}:${streamId}`;
+  let entry = rtmpForms.get(id);
+  if (entry === undefined) {
+    entry = { form: rtmpForm(chunkSize, streamId), users: 0 };
+    rtmpForms.set(id, entry);
+  }
+  entry.users++;
+  return entry.form;
+}
+
+/** A viewer of `form` ended; the last one removes the form from the registry. */
+export function releaseRtmpForm(form: OutputForm): void {
+  const entry = rtmpForms.get(form.id);
+  if (entry === undefined || entry.form !== form) return;
+  if (--entry.users === 0) rtmpForms.delete(form.id);
+}
+
+/** RTMP forms in use (for tests and metrics). */
+export function rtmpFormCount(): number {
+  return rtmpForms.size;
+}

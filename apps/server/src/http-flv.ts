@@ -1,12 +1,13 @@
 /**
  * HTTP-FLV and WebSocket-FLV on httpflv_addr (livego.md §8): `GET /{app}/{room}.flv` streams the FLV
  * header, metadata, sequence headers, the cached GOP, then live tags; the same at `ws://` as binary
- * messages (as SRS serves it, for mpegts.js / flv.js). The response ends when the publisher does.
+ * messages (as SRS serves it, for mpegts.js / flv.js). The response ends when the publisher does and
+ * none is back within unpublishGraceMs.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { encodeFlvHeader } from '@livego/flv';
-import type { LiveStream, Subscriber } from '@livego/hub';
+import { HubError, type LiveStream, type Subscriber } from '@livego/hub';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { ServerContext } from './context.js';
 import { FLV_FORM } from './forms.js';
@@ -60,12 +61,11 @@ export class HttpFlvHandler {
       res.end('stream not found\n');
       return;
     }
-    res.writeHead(200, { ...CORS, 'Content-Type': 'video/x-flv', 'Cache-Control': 'no-cache' });
     if (req.method === 'HEAD') {
+      res.writeHead(200, { ...CORS, 'Content-Type': 'video/x-flv', 'Cache-Control': 'no-cache' });
       res.end();
       return;
     }
-    res.socket?.setNoDelay(true);
     const target: PumpTarget = {
       write(chunks, done) {
         res.cork();
@@ -74,18 +74,19 @@ export class HttpFlvHandler {
         res.write(chunks[last]!, done);
         res.uncork();
       },
-      destroy: (reason) => {
-        this.ctx.logger.info({ reason }, 'http-flv viewer closed');
-        res.destroy();
-      },
+      destroy: () => res.destroy(),
     };
+    // Subscribe first: a refusal (a limit) still has its status line to send.
+    const viewer = this.attach(stream, req, 'http-flv', target, () => res.end());
+    if (viewer instanceof HubError) {
+      res.writeHead(503, { ...CORS, 'Content-Type': 'text/plain', Connection: 'close' });
+      res.end(`${viewer.message}\n`);
+      return;
+    }
+    res.writeHead(200, { ...CORS, 'Content-Type': 'video/x-flv', 'Cache-Control': 'no-cache' });
+    res.socket?.setNoDelay(true);
     res.write(flvHeaderFor(stream));
-    const { sub, pump } = this.attach(stream, req, 'http-flv', target, () => res.end());
-    res.on('close', () => {
-      pump.stop();
-      sub.close();
-      this.ctx.sessions.delete(sub.id);
-    });
+    res.on('close', () => viewer.detach());
   }
 
   /** Upgrades `GET /{app}/{room}.flv` to a WebSocket streaming binary FLV. */
@@ -104,13 +105,14 @@ export class HttpFlvHandler {
         },
         destroy: () => ws.terminate(),
       };
+      const viewer = this.attach(stream, req, 'ws-flv', target, () => ws.close(1000, 'stream ended'));
+      if (viewer instanceof HubError) {
+        // 1013 Try Again Later (RFC 6455 registry): a server limit; the reason is at most 123 bytes.
+        ws.close(1013, viewer.message.slice(0, 120));
+        return;
+      }
       ws.send(flvHeaderFor(stream), { binary: true });
-      const { sub, pump } = this.attach(stream, req, 'ws-flv', target, () => ws.close(1000, 'stream ended'));
-      ws.on('close', () => {
-        pump.stop();
-        sub.close();
-        this.ctx.sessions.delete(sub.id);
-      });
+      ws.on('close', () => viewer.detach());
       ws.on('error', () => ws.terminate());
     });
   }
@@ -130,15 +132,65 @@ export class HttpFlvHandler {
     return stream?.publisher === undefined ? undefined : stream;
   }
 
+  /**
+   * Subscribes one viewer and starts its pump; the HubError of a refused subscription (a limit) is
+   * returned. When the publisher leaves, the response goes on for unpublishGraceMs: a publisher back
+   * within it continues the same response (the hub resyncs the viewer to its keyframe); otherwise it
+   * ends once the queued tags are written.
+   */
   private attach(
     stream: LiveStream,
     req: IncomingMessage,
     kind: string,
     target: PumpTarget,
     endGracefully: () => void,
-  ): { sub: Subscriber; pump: Pump } {
+  ): { detach(): void } | HubError {
     const id = this.ctx.nextId(kind);
     const log = this.ctx.logger.child({ session: id, stream: stream.key });
+    let pump: Pump | undefined;
+    let graceTimer: ReturnType<typeof setTimeout> | undefined;
+    const clearGrace = () => {
+      if (graceTimer !== undefined) clearTimeout(graceTimer);
+      graceTimer = undefined;
+    };
+    let sub: Subscriber;
+    try {
+      sub = this.ctx.hub.subscribe(
+        stream.app,
+        stream.name,
+        { id, kind },
+        {
+          form: FLV_FORM,
+          onData: () => pump?.schedule(),
+          onPublish: () => {
+            clearGrace();
+            pump?.cancelIdle();
+          },
+          onUnpublish: () => {
+            clearGrace();
+            graceTimer = setTimeout(() => {
+              graceTimer = undefined;
+              log.info('publisher left; ending the response');
+              pump?.whenIdle(() => {
+                sub.close();
+                endGracefully();
+              });
+            }, this.ctx.config.unpublishGraceMs);
+            graceTimer.unref();
+          },
+          onEnd: (reason) => {
+            log.info({ reason }, 'viewer removed');
+            clearGrace();
+            pump?.stop();
+            target.destroy(reason);
+          },
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof HubError)) throw err;
+      log.warn({ err: err.message, remote: req.socket.remoteAddress }, `${kind} viewer refused`);
+      return err;
+    }
     this.ctx.sessions.set(id, {
       id,
       kind,
@@ -146,35 +198,32 @@ export class HttpFlvHandler {
       streamId: 0,
       remoteAddress: req.socket.remoteAddress,
     });
-    let pump: Pump | undefined;
-    const sub = this.ctx.hub.subscribe(
-      stream.app,
-      stream.name,
-      { id, kind },
+    pump = new Pump(
+      sub,
       {
-        form: FLV_FORM,
-        onData: () => pump?.schedule(),
-        onUnpublish: () => {
-          log.info('publisher left; ending the response');
-          pump?.whenIdle(() => {
-            sub.close();
-            endGracefully();
-          });
-        },
-        onEnd: (reason) => {
-          log.info({ reason }, 'viewer removed');
-          pump?.stop();
+        write: (chunks, done) => target.write(chunks, done),
+        destroy: (reason) => {
+          log.warn({ reason }, `closing ${kind} viewer`);
+          clearGrace();
           target.destroy(reason);
         },
       },
+      {
+        highWaterBytes: HIGH_WATER_BYTES,
+        writeTimeoutMs: this.ctx.config.writeTimeoutSec * 1000,
+      },
     );
-    pump = new Pump(sub, target, {
-      highWaterBytes: HIGH_WATER_BYTES,
-      writeTimeoutMs: this.ctx.config.writeTimeoutSec * 1000,
-    });
     log.info({ remote: req.socket.remoteAddress }, `${kind} viewer joined`);
     pump.schedule();
-    return { sub, pump };
+    const started = pump;
+    return {
+      detach: () => {
+        clearGrace();
+        started.stop();
+        sub.close();
+        this.ctx.sessions.delete(id);
+      },
+    };
   }
 }
 

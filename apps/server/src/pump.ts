@@ -50,8 +50,14 @@ export class Pump {
     this.run();
   }
 
+  /** Forgets the callback of `whenIdle` (the end it was for is off). */
+  cancelIdle(): void {
+    this.onIdle = undefined;
+  }
+
   stop(): void {
     this.stopped = true;
+    this.onIdle = undefined;
     if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
     this.stallTimer = undefined;
   }

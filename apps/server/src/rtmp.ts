@@ -4,62 +4,50 @@
  * livego.md §3: keys authenticate publishers, players use the room name.
  */
 import type { Socket } from 'node:net';
-import type { Hub, MediaPacket, OutputForm, Publisher, Subscriber } from '@livego/hub';
+import type { Hub, OutputForm, Publisher, Subscriber } from '@livego/hub';
 import { HubError } from '@livego/hub';
 import {
-  ChunkStreamId,
-  encodeMessageChunks,
-  MessageType,
   type PlayRequest,
   type PublishRequest,
   type ServerEvent,
   ServerSession,
 } from '@livego/rtmp-protocol';
 import type { ServerContext } from './context.js';
+import { acquireRtmpForm, releaseRtmpForm } from './forms.js';
 import { redactKey } from './keys.js';
 import type { Logger } from './logger.js';
 import { Pump } from './pump.js';
 
+export { rtmpForm } from './forms.js';
+
 /** Our outgoing chunk size: large chunks mean fewer headers per video frame. */
 export const RTMP_OUT_CHUNK_SIZE = 4096;
 const HIGH_WATER_BYTES = 512 * 1024;
-
-const TYPE = { audio: MessageType.Audio, video: MessageType.Video, data: MessageType.DataAmf0 } as const;
-const CSID = { audio: ChunkStreamId.Audio, video: ChunkStreamId.Video, data: ChunkStreamId.Data } as const;
-const forms = new Map<string, OutputForm>();
-
-/** The shared RTMP output form for a chunk size and message stream id (viewers differ in little else). */
-export function rtmpForm(chunkSize: number, streamId: number): OutputForm {
-  const id = `rtmp:${chunkSize}:${streamId}`;
-  let form = forms.get(id);
-  if (form === undefined) {
-    form = {
-      id,
-      encode: (p: MediaPacket) =>
-        encodeMessageChunks(
-          { typeId: TYPE[p.kind], timestampMs: p.timestampMs, messageStreamId: streamId, payload: p.payload },
-          { chunkSize, chunkStreamId: CSID[p.kind] },
-        ),
-    };
-    forms.set(id, form);
-  }
-  return form;
-}
+/** Hub refusals that are a server limit: the peer is told and closed. */
+const LIMIT_CODES = new Set(['HUB_TOO_MANY_VIEWERS', 'HUB_TOO_MANY_STREAMS']);
 
 interface Playing {
   sub: Subscriber;
   pump: Pump;
+  form: OutputForm;
+  /** Running from the publisher's leaving until the end is told (unpublishGraceMs). */
+  graceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Running while the player waits for a publisher (playerWaitSec). */
   waitTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The player was told there is no publisher (UnpublishNotify) or started without one. */
+  toldUnpublished: boolean;
 }
 
 export class RtmpConnection {
   private readonly ctx: ServerContext;
   private readonly socket: Socket;
-  private readonly session = new ServerSession({ chunkSize: RTMP_OUT_CHUNK_SIZE });
+  private readonly session: ServerSession;
   private readonly log: Logger;
   readonly id: string;
   private readonly publishers = new Map<number, Publisher>();
   private readonly players = new Map<number, Playing>();
+  private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
+  private startTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
 
   constructor(ctx: ServerContext, socket: Socket) {
@@ -67,11 +55,32 @@ export class RtmpConnection {
     this.socket = socket;
     this.id = ctx.nextId('rtmp');
     this.log = ctx.logger.child({ session: this.id });
+    const c = ctx.config;
+    this.session = new ServerSession({
+      chunkSize: RTMP_OUT_CHUNK_SIZE,
+      maxStreams: c.maxStreamsPerConnection,
+      limits: {
+        maxChunkSize: c.maxChunkSize,
+        maxMessageLength: c.maxMessageSize,
+        maxChunkStreams: c.maxChunkStreams,
+        maxAmfDepth: c.amfMaxDepth,
+      },
+    });
     socket.setNoDelay(true);
     // Until it plays, a peer must keep talking; players are watched by the write timeout instead.
-    socket.setTimeout(ctx.config.readTimeoutSec * 1000, () => {
-      if (this.players.size === 0) this.destroy(`no data for ${ctx.config.readTimeoutSec} s`);
+    socket.setTimeout(c.readTimeoutSec * 1000, () => {
+      if (this.players.size === 0) this.destroy(`no data for ${c.readTimeoutSec} s`);
     });
+    this.handshakeTimer = setTimeout(
+      () => this.destroy(`no handshake within ${c.handshakeTimeoutSec} s`, 'warn'),
+      c.handshakeTimeoutSec * 1000,
+    );
+    this.startTimer = setTimeout(
+      () => this.destroy(`no publish or play within ${c.startTimeoutSec} s`, 'warn'),
+      c.startTimeoutSec * 1000,
+    );
+    this.handshakeTimer.unref();
+    this.startTimer.unref();
     socket.on('data', (buf: Buffer) => this.onData(buf));
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
     socket.on('close', () => this.cleanup());
@@ -83,13 +92,19 @@ export class RtmpConnection {
   }
 
   private onData(buf: Buffer): void {
+    if (this.closed) return;
     const events = this.session.receive(buf, Date.now());
     for (const e of events) this.onEvent(e);
     this.flush();
   }
 
   private onEvent(e: ServerEvent): void {
+    if (this.closed) return;
     switch (e.type) {
+      case 'handshake':
+        clearTimeout(this.handshakeTimer);
+        this.handshakeTimer = undefined;
+        return;
       case 'audio':
       case 'video':
       case 'data': {
@@ -106,9 +121,11 @@ export class RtmpConnection {
         this.log.info({ app: e.app, tcUrl: e.tcUrl, flashVer: e.flashVer }, 'connect');
         return;
       case 'publish':
+        this.started();
         this.onPublish(e).catch((err) => this.destroy(`publish failed: ${(err as Error).message}`));
         return;
       case 'play':
+        this.started();
         this.onPlay(e);
         return;
       case 'unpublish':
@@ -122,11 +139,18 @@ export class RtmpConnection {
         this.log.warn({ err: e.error.message }, 'dropped a corrupt message');
         return;
       case 'error':
-        this.destroy(e.error.message);
+        // A protocol violation or a limit (chunk size, message size, streams, AMF): once per peer.
+        this.destroy(e.error.message, 'warn');
         return;
       default:
         return;
     }
+  }
+
+  /** The peer asked to publish or play: the start timeout is met. */
+  private started(): void {
+    clearTimeout(this.startTimer);
+    this.startTimer = undefined;
   }
 
   private async onPublish(req: PublishRequest): Promise<void> {
@@ -172,7 +196,8 @@ export class RtmpConnection {
     } catch (err) {
       if (!(err instanceof HubError)) throw err;
       this.session.rejectPublish(req.requestId, err.message);
-      this.flush();
+      if (LIMIT_CODES.has(err.code)) this.closeAfterFlush(`publish refused: ${err.message}`);
+      else this.flush();
       return;
     }
     this.publishers.set(req.streamId, pub);
@@ -195,44 +220,53 @@ export class RtmpConnection {
       return;
     }
     this.stopPlaying(req.streamId);
-    this.session.acceptPlay(req.requestId);
-    this.flush(); // the play replies go out before any media
     const streamId = req.streamId;
     const subId = `${this.id}/${streamId}`;
+    const form = acquireRtmpForm(this.session.chunkSize, streamId);
     let playing: Playing | undefined;
-    const sub = this.hub.subscribe(
-      req.app,
-      req.streamName,
-      { id: subId, kind: 'rtmp' },
-      {
-        form: rtmpForm(this.session.chunkSize, streamId),
-        onData: () => playing?.pump.schedule(),
-        onPublish: () => {
-          if (playing === undefined) return;
-          this.clearWait(playing);
-          this.session.publishNotify(streamId);
-          this.flush();
+    let sub: Subscriber;
+    try {
+      sub = this.hub.subscribe(
+        req.app,
+        req.streamName,
+        { id: subId, kind: 'rtmp' },
+        {
+          form,
+          onData: () => playing?.pump.schedule(),
+          onPublish: () => {
+            if (playing !== undefined) this.onStreamPublished(playing, streamId);
+          },
+          onUnpublish: () => {
+            if (playing !== undefined) this.onStreamUnpublished(playing, streamId);
+          },
+          onEnd: (reason) => this.destroy(`player removed: ${reason}`),
         },
-        onUnpublish: () => {
-          playing?.pump.whenIdle(() => {
-            this.session.streamEof(streamId);
-            this.session.unpublishNotify(streamId);
-            this.flush();
-            if (playing !== undefined) this.armWait(playing, streamId);
-          });
-        },
-        onEnd: (reason) => this.destroy(`player removed: ${reason}`),
-      },
-    );
+      );
+    } catch (err) {
+      releaseRtmpForm(form);
+      if (!(err instanceof HubError)) throw err;
+      this.session.rejectPlay(req.requestId, err.message, 'NetStream.Play.Failed');
+      if (LIMIT_CODES.has(err.code)) this.closeAfterFlush(`play refused: ${err.message}`);
+      return;
+    }
+    this.session.acceptPlay(req.requestId);
+    this.flush(); // the play replies go out before any media
     const pump = new Pump(
       sub,
       {
         write: (chunks, done) => this.write(chunks, done),
-        destroy: (reason) => this.destroy(reason),
+        destroy: (reason) => this.destroy(reason, 'warn'),
       },
       { highWaterBytes: HIGH_WATER_BYTES, writeTimeoutMs: this.ctx.config.writeTimeoutSec * 1000 },
     );
-    playing = { sub, pump, waitTimer: undefined };
+    playing = {
+      sub,
+      pump,
+      form,
+      graceTimer: undefined,
+      waitTimer: undefined,
+      toldUnpublished: false,
+    };
     this.players.set(streamId, playing);
     this.ctx.sessions.set(subId, {
       id: subId,
@@ -241,9 +275,43 @@ export class RtmpConnection {
       streamId,
       remoteAddress: this.socket.remoteAddress,
     });
-    if (this.hub.stream(req.app, req.streamName)?.publisher === undefined) this.armWait(playing, streamId);
+    if (this.hub.stream(req.app, req.streamName)?.publisher === undefined) {
+      playing.toldUnpublished = true;
+      this.armWait(playing, streamId);
+    }
     this.log.info({ stream: `${req.app}/${req.streamName}` }, 'playing');
     pump.schedule();
+  }
+
+  /**
+   * The publisher left. The player hears of it only when none is back within unpublishGraceMs, and
+   * then once its queue has drained (StreamEOF + UnpublishNotify), so a publisher's reconnect is
+   * invisible to it.
+   */
+  private onStreamUnpublished(p: Playing, streamId: number): void {
+    this.clearGrace(p);
+    p.graceTimer = setTimeout(() => {
+      p.graceTimer = undefined;
+      p.pump.whenIdle(() => {
+        this.session.streamEof(streamId);
+        this.session.unpublishNotify(streamId);
+        this.flush();
+        p.toldUnpublished = true;
+        this.armWait(p, streamId);
+      });
+    }, this.ctx.config.unpublishGraceMs);
+    p.graceTimer.unref();
+  }
+
+  /** A publisher (re)started: whatever end was pending is off; the hub resyncs the player to it. */
+  private onStreamPublished(p: Playing, streamId: number): void {
+    this.clearGrace(p);
+    p.pump.cancelIdle();
+    this.clearWait(p);
+    if (!p.toldUnpublished) return;
+    p.toldUnpublished = false;
+    this.session.publishNotify(streamId);
+    this.flush();
   }
 
   /** A player without a publisher is closed after playerWaitSec (livego waits forever). */
@@ -266,13 +334,20 @@ export class RtmpConnection {
     p.waitTimer = undefined;
   }
 
+  private clearGrace(p: Playing): void {
+    if (p.graceTimer !== undefined) clearTimeout(p.graceTimer);
+    p.graceTimer = undefined;
+  }
+
   private stopPlaying(streamId: number): void {
     const p = this.players.get(streamId);
     if (p === undefined) return;
+    this.players.delete(streamId);
     this.clearWait(p);
+    this.clearGrace(p);
     p.pump.stop();
     p.sub.close();
-    this.players.delete(streamId);
+    releaseRtmpForm(p.form);
     this.ctx.sessions.delete(p.sub.id);
   }
 
@@ -290,16 +365,29 @@ export class RtmpConnection {
     if (out.length > 0) this.write(out);
   }
 
-  destroy(reason: string): void {
+  destroy(reason: string, level: 'info' | 'warn' = 'info'): void {
     if (this.closed) return;
-    this.log.info({ reason }, 'closing rtmp connection');
+    this.log[level]({ reason }, 'closing rtmp connection');
     this.cleanup();
     this.socket.destroy();
+  }
+
+  /** Past a limit: the refusal already queued goes out, then the connection closes. */
+  private closeAfterFlush(reason: string): void {
+    if (this.closed) return;
+    this.flush();
+    this.log.warn({ reason }, 'closing rtmp connection');
+    this.cleanup();
+    this.socket.end();
+    // A peer that does not close its side is cut.
+    setTimeout(() => this.socket.destroy(), 2000).unref();
   }
 
   private cleanup(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.handshakeTimer);
+    clearTimeout(this.startTimer);
     this.session.close();
     for (const pub of this.publishers.values()) pub.close();
     this.publishers.clear();

@@ -15,12 +15,16 @@ export interface TestMedia {
 
 /**
  * An FLV made by ffmpeg for the test: 320x240 H.264 at 25 fps with a keyframe every second, and AAC
- * (or MP3) audio. Counts exclude sequence headers.
+ * (or MP3) audio. Counts exclude sequence headers. `video` is the lavfi source (another picture, same format).
  */
-export async function makeFlv(seconds = 2, audio: 'aac' | 'mp3' | 'none' = 'aac'): Promise<TestMedia> {
+export async function makeFlv(
+  seconds = 2,
+  audio: 'aac' | 'mp3' | 'none' = 'aac',
+  video: 'testsrc' | 'testsrc2' = 'testsrc',
+): Promise<TestMedia> {
   const dir = mkdtempSync(join(tmpdir(), 'livego-test-'));
   const file = join(dir, 'in.flv');
-  const args = ['-v', 'error', '-f', 'lavfi', '-i', `testsrc=size=320x240:rate=25:duration=${seconds}`];
+  const args = ['-v', 'error', '-f', 'lavfi', '-i', `${video}=size=320x240:rate=25:duration=${seconds}`];
   if (audio !== 'none')
     args.push('-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=44100:duration=${seconds}`);
   args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv420p');
