@@ -94,6 +94,8 @@ export function createServer(
   const hub = new Hub({
     gopNum: cfg.gopNum,
     takeover: cfg.publishTakeover,
+    maxSubscribersPerStream: cfg.maxViewersPerStream,
+    maxStreams: cfg.maxStreams,
     subscriber: {
       maxQueueBytes: cfg.viewerQueueBytes,
       maxQueueMs: cfg.viewerQueueMs,
