@@ -33,8 +33,19 @@ export function sendJson(
   res.end(body);
 }
 
+/** A `%` not followed by two hex digits: Go's ParseForm refuses it (URLSearchParams keeps it). */
+const BAD_ESCAPE = /%(?![0-9a-fA-F]{2})/;
+
+/** livego's usage text, answered when ParseForm fails. */
+export function usageText(pathname: string): string {
+  return pathname === '/control/push' || pathname === '/control/pull'
+    ? `url: ${pathname}?&oper=start&app=live&name=123456&url=rtmp://192.168.16.136/live/123456`
+    : `url: ${pathname}?room=<ROOM_NAME>`;
+}
+
 /** Query parameters, plus a url-encoded form body as Go's ParseForm reads it. */
 export async function readParams(req: IncomingMessage, url: URL): Promise<URLSearchParams> {
+  if (BAD_ESCAPE.test(url.search)) throw new URIError(`invalid URL escape in the query`);
   const params = new URLSearchParams(url.search);
   const type = req.headers['content-type'] ?? '';
   if (req.method !== 'GET' && req.method !== 'HEAD' && type.startsWith('application/x-www-form-urlencoded')) {
@@ -45,7 +56,9 @@ export async function readParams(req: IncomingMessage, url: URL): Promise<URLSea
       if (size > MAX_BODY_BYTES) throw new RangeError(`form body over ${MAX_BODY_BYTES} bytes`);
       parts.push(chunk);
     }
-    for (const [k, v] of new URLSearchParams(Buffer.concat(parts).toString('utf8'))) {
+    const body = Buffer.concat(parts).toString('utf8');
+    if (BAD_ESCAPE.test(body)) throw new URIError('invalid URL escape in the form body');
+    for (const [k, v] of new URLSearchParams(body)) {
       if (!params.has(k)) params.append(k, v);
     }
   }
@@ -236,8 +249,12 @@ export class ApiHandler {
     try {
       params = await readParams(req, url);
     } catch (err) {
-      sendJson(res, 400, String((err as Error).message));
-      return;
+      this.ctx.logger.debug({ err: (err as Error).message, path: url.pathname }, 'form not parsed');
+      const known = ['/control/get', '/control/reset', '/control/delete', '/control/push', '/control/pull'];
+      // livego answers a form it cannot parse with the endpoint's usage text.
+      if (known.includes(url.pathname)) return sendJson(res, 400, usageText(url.pathname));
+      // livego's livestat ignores the error (no room); other paths are 404 whatever their form.
+      params = new URLSearchParams();
     }
     const room = params.get('room') ?? '';
     switch (url.pathname) {

@@ -92,3 +92,27 @@ describe('stats and the rest', () => {
     expect(await api('/nope')).toMatchObject({ status: 404, text: '404 page not found\n' });
   });
 });
+
+describe('forms Go cannot parse', () => {
+  it('answers them with livego’s usage texts, as its ParseForm error branch does', async () => {
+    expect(await api('/control/get?room=%zz')).toMatchObject({
+      status: 400,
+      text: '{"status":400,"data":"url: /control/get?room=\\u003cROOM_NAME\\u003e"}',
+    });
+    for (const kind of ['push', 'pull']) {
+      expect(await api(`/control/${kind}?app=live&name=x&url=rtmp://h/a/b%2`)).toMatchObject({
+        status: 400,
+        text: `{"status":400,"data":"url: /control/${kind}?\\u0026oper=start\\u0026app=live\\u0026name=123456\\u0026url=rtmp://192.168.16.136/live/123456"}`,
+      });
+    }
+    const posted = await api('/control/reset', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'room=%',
+    });
+    expect(posted).toMatchObject({ status: 400, text: expect.stringContaining('url: /control/reset?room=') });
+    // livestat ignores the error and lists everything; unknown paths stay 404.
+    expect((await api('/stat/livestat?room=%zz')).status).toBe(200);
+    expect((await api('/nope?x=%')).status).toBe(404);
+  });
+});
