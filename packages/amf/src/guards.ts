@@ -19,7 +19,7 @@ export function readLimitedUtf8(
   if (byteLength > options.maxLength) {
     throw new AmfError(
       'AMF_TOO_LARGE',
-      `${field} at offset ${reader.offset} declares ${byteLength} bytes, limit is ${options.maxLength}`,
+      `${field} at offset ${reader.offset} declares ${byteLength} bytes, limit maxLength is ${options.maxLength}`,
       { offset: reader.offset, field },
     );
   }
@@ -38,7 +38,7 @@ export function checkCount(
   if (count > options.maxLength) {
     throw new AmfError(
       'AMF_TOO_LARGE',
-      `${field} at offset ${at} declares ${count} items, limit is ${options.maxLength}`,
+      `${field} at offset ${at} declares ${count} items, limit maxLength is ${options.maxLength}`,
       { offset: at, field },
     );
   }
@@ -77,9 +77,13 @@ export class ElementBudget {
 
 /** The AMF_TOO_DEEP error of a reader that went past `maxDepth` at input offset `at`. */
 export function readTooDeep(format: 'AMF0' | 'AMF3', maxDepth: number, at: number): AmfError {
-  return new AmfError('AMF_TOO_DEEP', `${format} nesting deeper than ${maxDepth} at offset ${at}`, {
-    offset: at,
-  });
+  return new AmfError(
+    'AMF_TOO_DEEP',
+    `${format} nesting at offset ${at} goes deeper than ${maxDepth}, limit maxDepth is ${maxDepth}`,
+    {
+      offset: at,
+    },
+  );
 }
 
 /** The AMF_TOO_DEEP error of a writer that went past `maxDepth` at output position `pos`. */

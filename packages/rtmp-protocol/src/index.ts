@@ -1,4 +1,12 @@
-export { ChunkDecoder, type ChunkDecoderOptions, type RawMessage } from './chunk-decoder.js';
+export {
+  ChunkDecoder,
+  type ChunkDecoderOptions,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_CHUNK_SIZE,
+  DEFAULT_MAX_CHUNK_STREAMS,
+  DEFAULT_MAX_MESSAGE_LENGTH,
+  type RawMessage,
+} from './chunk-decoder.js';
 export {
   ChunkEncoder,
   type ChunkOptions,
@@ -55,11 +63,19 @@ export {
 } from './message.js';
 export {
   type ConnectEvent,
+  DEFAULT_MAX_STREAMS,
   type PlayRequest,
   type PublishRequest,
   type ServerEvent,
   ServerSession,
   type ServerSessionOptions,
 } from './server-session.js';
-export { type CommonEvent, type SessionOptions, type StatusInfo, statusInfo } from './session.js';
+export {
+  type CommonEvent,
+  type DataEvent,
+  DEFAULT_MAX_AMF_DEPTH,
+  type SessionOptions,
+  type StatusInfo,
+  statusInfo,
+} from './session.js';
 export { DEFAULT_RTMP_PORT, DEFAULT_RTMPS_PORT, parseRtmpUrl, type RtmpUrl } from './url.js';

@@ -41,13 +41,20 @@ export type RtmpMessage =
   | { type: 'aggregate'; timestampMs: number; messageStreamId: number; messages: RawMessage[] }
   | { type: 'unknown'; typeId: number; timestampMs: number; messageStreamId: number; payload: Uint8Array };
 
+const AMF_LIMITS = new Set(['AMF_TOO_DEEP', 'AMF_TOO_LARGE', 'AMF_TOO_MANY_ELEMENTS']);
+
 function amfError(what: string, e: unknown): RtmpError {
   const detail = e instanceof Error ? e.message : String(e);
-  return new RtmpError('RTMP_BAD_COMMAND', `${what}: ${detail}`, {
-    cause: e,
-    offset: e instanceof LivegoError ? e.offset : undefined,
-    field: e instanceof LivegoError ? e.field : undefined,
-  });
+  const limit = e instanceof LivegoError && AMF_LIMITS.has(e.code);
+  return new RtmpError(
+    'RTMP_BAD_COMMAND',
+    `${what} ${limit ? 'is over an AMF limit' : 'is not valid AMF'}: ${detail}`,
+    {
+      cause: e,
+      offset: e instanceof LivegoError ? e.offset : undefined,
+      field: e instanceof LivegoError ? e.field : undefined,
+    },
+  );
 }
 
 /**
@@ -66,7 +73,7 @@ export function decodeCommand(typeId: number, payload: Uint8Array, options?: Amf
   try {
     values = decodeAmf0Sequence(amfBody(typeId, payload), options);
   } catch (e) {
-    throw amfError('command message is not valid AMF', e);
+    throw amfError('command message', e);
   }
   const name = values[0];
   if (typeof name !== 'string') {
@@ -104,7 +111,7 @@ export function decodeData(typeId: number, payload: Uint8Array, options?: AmfDec
   try {
     return decodeAmf0Sequence(amfBody(typeId, payload), options);
   } catch (e) {
-    throw amfError('data message is not valid AMF', e);
+    throw amfError('data message', e);
   }
 }
 

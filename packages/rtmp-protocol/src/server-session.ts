@@ -76,9 +76,15 @@ export type ServerEvent =
 
 export interface ServerSessionOptions extends SessionOptions {
   handshake?: HandshakeOptions;
-  /** Most NetStreams one connection may have open. Default 16. */
+  /**
+   * Most NetStreams one connection may have open. Default 16. One more createStream is answered
+   * with `_error` and ends the session with RTMP_TOO_MANY_STREAMS.
+   */
   maxStreams?: number;
 }
+
+/** Default `maxStreams`. */
+export const DEFAULT_MAX_STREAMS = 16;
 
 type StreamState = 'idle' | 'publishPending' | 'publishing' | 'playPending' | 'playing';
 
@@ -94,6 +100,21 @@ interface PendingRequest {
   transactionId: number;
   reset: boolean;
 }
+
+/**
+ * NetStream commands (RTMP spec §7.2.2): they act on the message stream they arrive on, which must
+ * have been made by createStream. deleteStream is a NetConnection command (it names its stream).
+ */
+const STREAM_COMMANDS = new Set([
+  'publish',
+  'play',
+  'play2',
+  'pause',
+  'seek',
+  'receiveAudio',
+  'receiveVideo',
+  'closeStream',
+]);
 
 /** What livego sends as its `_result` properties (RTMP has no standard here; clients only check the code). */
 const FMS_VERSION = 'FMS/3,0,1,123';
@@ -121,7 +142,7 @@ export class ServerSession extends SessionBase<ServerEvent> {
 
   constructor(options: ServerSessionOptions = {}) {
     super(options);
-    this.maxStreams = options.maxStreams ?? 16;
+    this.maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
     this.handshake = new ServerHandshake(options.handshake);
   }
 
@@ -158,6 +179,8 @@ export class ServerSession extends SessionBase<ServerEvent> {
   /**
    * Allows a `play` request: StreamBegin, `NetStream.Play.Reset` (unless reset was false),
    * `NetStream.Play.Start`, `|RtmpSampleAccess` and `NetStream.Data.Start` go out now; media may follow.
+   * Data.Start is an onStatus command, as livego sends it: as a data message (SRS's form) FFmpeg
+   * takes it for a script tag it does not know and adds a `Data: none` stream to every play.
    */
   acceptPlay(requestId: number): void {
     const req = this.takeRequest(requestId, 'play');
@@ -182,15 +205,7 @@ export class ServerSession extends SessionBase<ServerEvent> {
       },
       ChunkStreamId.Data,
     );
-    this.sendMessage(
-      {
-        typeId: MessageType.DataAmf0,
-        timestampMs: 0,
-        messageStreamId: id,
-        payload: encodeData(['onStatus', { code: 'NetStream.Data.Start' }]),
-      },
-      ChunkStreamId.Data,
-    );
+    this.sendStatus(id, statusInfo('status', 'NetStream.Data.Start', `Started playing ${req.streamName}.`));
   }
 
   /** Refuses a `play` request with `NetStream.Play.StreamNotFound` (or `code`). */
@@ -261,13 +276,19 @@ export class ServerSession extends SessionBase<ServerEvent> {
       this.callFailed(streamId, chunkStreamId, c, `${c.name} before connect`);
       return;
     }
+    if (STREAM_COMMANDS.has(c.name) && !this.streams.has(streamId)) {
+      this.refuseUncreated(streamId, c);
+      return;
+    }
     switch (c.name) {
       case 'connect':
         this.onConnect(chunkStreamId, c);
         return;
       case 'createStream': {
         if (this.streams.size >= this.maxStreams) {
+          const message = `createStream would open stream ${this.streams.size + 1} of this connection, limit maxStreams is ${this.maxStreams}`;
           this.callFailed(streamId, chunkStreamId, c, `At most ${this.maxStreams} streams per connection.`);
+          this.fail(new RtmpError('RTMP_TOO_MANY_STREAMS', message, { field: 'streamId' }));
           return;
         }
         const id = this.nextStreamId++;
@@ -450,7 +471,7 @@ export class ServerSession extends SessionBase<ServerEvent> {
     c: Command,
     reset: boolean,
   ): { requestId: number; streamName: string; query: string } {
-    const stream = this.ensureStream(streamId);
+    const stream = this.streams.get(streamId)!;
     const { streamName, query } = splitQuery(rawName);
     this.dropRequests(streamId);
     stream.state = kind === 'publish' ? 'publishPending' : 'playPending';
@@ -475,22 +496,21 @@ export class ServerSession extends SessionBase<ServerEvent> {
     if (remove) this.streams.delete(streamId);
   }
 
-  /** Streams used without createStream (some clients publish on stream id 1 directly). */
-  private ensureStream(streamId: number): StreamEntry {
-    let stream = this.streams.get(streamId);
-    if (stream === undefined) {
-      if (this.streams.size >= this.maxStreams) {
-        throw new RtmpError(
-          'RTMP_PROTOCOL',
-          `command on stream ${streamId} would open stream ${this.streams.size + 1}, limit is ${this.maxStreams}`,
-          { field: 'streamId' },
-        );
-      }
-      stream = { state: 'idle', name: '' };
-      this.streams.set(streamId, stream);
-      if (streamId >= this.nextStreamId) this.nextStreamId = streamId + 1;
-    }
-    return stream;
+  /**
+   * A NetStream command on a message stream id that createStream never returned (or that was
+   * deleted): answered with an error status on that id, and no event. A client cannot choose its own
+   * stream ids, so the ids a connection uses stay the at most `maxStreams` it was given.
+   */
+  private refuseUncreated(streamId: number, c: Command): void {
+    if (c.name === 'closeStream') return; // nothing to close
+    const description = `${c.name} on stream ${streamId}, which was not created with createStream.`;
+    const code =
+      c.name === 'publish'
+        ? 'NetStream.Publish.BadName'
+        : c.name === 'play' || c.name === 'play2'
+          ? 'NetStream.Play.Failed'
+          : 'NetStream.Failed';
+    this.sendStatus(streamId, statusInfo('error', code, description), c.transactionId);
   }
 
   /** A new publish/play on a stream replaces an unanswered one, so requests stay bounded. */

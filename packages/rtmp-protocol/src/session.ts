@@ -3,7 +3,7 @@
  * (RTMP spec 1.0 §5.4: chunk size, acknowledgements, window and peer bandwidth; §7.1.7 ping), media in
  * and out. Sans-I/O: `receive(bytes, nowMs)` returns events, output is read with `takeOutput()`.
  */
-import type { AmfDecodeOptions, AmfObject, AmfValue } from '@livego/amf';
+import { type AmfDecodeOptions, type AmfObject, type AmfValue, DEFAULT_MAX_ELEMENTS } from '@livego/amf';
 import { ChunkDecoder, type ChunkDecoderOptions, type RawMessage } from './chunk-decoder.js';
 import { encodeMessageChunks, type OutgoingMessage } from './chunk-encoder.js';
 import {
@@ -17,7 +17,17 @@ import {
 import { type ControlMessage, encodeControl, type UserControlEvent } from './control.js';
 import { RtmpError } from './errors.js';
 import type { HandshakeEvent, HandshakeMode } from './handshake.js';
-import { type Command, decodeMessage, encodeCommand, type RtmpMessage, splitAggregate } from './message.js';
+import {
+  type Command,
+  decodeData,
+  decodeMessage,
+  encodeCommand,
+  type RtmpMessage,
+  splitAggregate,
+} from './message.js';
+
+/** Default `limits.maxAmfDepth`. */
+export const DEFAULT_MAX_AMF_DEPTH = 32;
 
 /** The status object of an onStatus / _result / _error (level, code, description, ...). */
 export type StatusInfo = AmfObject;
@@ -26,14 +36,7 @@ export type StatusInfo = AmfObject;
 export type CommonEvent =
   | { type: 'handshake'; mode: HandshakeMode; peerVersion: number }
   | { type: 'audio' | 'video'; streamId: number; timestampMs: number; payload: Uint8Array }
-  | {
-      type: 'data';
-      streamId: number;
-      timestampMs: number;
-      /** The AMF0 body (for type 15 without its format byte), as an FLV script tag would hold it. */
-      payload: Uint8Array;
-      values: AmfValue[];
-    }
+  | DataEvent
   /** A shared object message (types 16/19): not supported, reported and ignored. */
   | { type: 'unsupported'; typeId: number; streamId: number }
   | { type: 'pingResponse'; timestamp: number; rttMs: number | undefined }
@@ -44,6 +47,47 @@ export type CommonEvent =
   /** The peer violated the protocol or a limit; the session is closed. */
   | { type: 'error'; error: RtmpError };
 
+/**
+ * A data message (type 18, or 15 without its format byte). The body is not decoded on arrival: a
+ * server that forwards it (and parses the script tag once, downstream) never pays for a second
+ * decode. `values` decodes it on first read, with the session's AMF limits, and keeps the result; it
+ * throws RtmpError 'RTMP_BAD_COMMAND' when the body is not valid AMF. `values` is a getter on the
+ * prototype, so spreading or comparing the event sees only the plain fields.
+ */
+export interface DataEvent {
+  type: 'data';
+  streamId: number;
+  timestampMs: number;
+  /** The AMF0 body (for type 15 without its format byte), as an FLV script tag would hold it. */
+  payload: Uint8Array;
+  readonly values: AmfValue[];
+}
+
+class LazyDataEvent implements DataEvent {
+  readonly type = 'data' as const;
+  streamId: number;
+  timestampMs: number;
+  payload: Uint8Array;
+  #typeId: number;
+  #raw: Uint8Array;
+  #options: AmfDecodeOptions;
+  #values: AmfValue[] | undefined;
+
+  constructor(raw: RawMessage, options: AmfDecodeOptions) {
+    this.streamId = raw.messageStreamId;
+    this.timestampMs = raw.timestampMs;
+    this.payload = raw.typeId === MessageType.DataAmf3 ? raw.payload.subarray(1) : raw.payload;
+    this.#typeId = raw.typeId;
+    this.#raw = raw.payload;
+    this.#options = options;
+  }
+
+  get values(): AmfValue[] {
+    this.#values ??= decodeData(this.#typeId, this.#raw, this.#options);
+    return this.#values;
+  }
+}
+
 export interface SessionOptions {
   /** Chunk size we announce and write with once connected. Default 4096. */
   chunkSize?: number;
@@ -53,6 +97,8 @@ export interface SessionOptions {
   limits?: ChunkDecoderOptions & {
     /** Deepest AMF nesting in commands and data. Default 32. */
     maxAmfDepth?: number;
+    /** Most AMF values inside containers in one command or data message (AMF `maxElements`). Default 65536. */
+    maxAmfElements?: number;
   };
 }
 
@@ -84,7 +130,10 @@ export abstract class SessionBase<E extends { type: string }> {
 
   constructor(options: SessionOptions) {
     this.decoder = new ChunkDecoder(options.limits);
-    this.amfOptions = { maxDepth: options.limits?.maxAmfDepth ?? 32 };
+    this.amfOptions = {
+      maxDepth: options.limits?.maxAmfDepth ?? DEFAULT_MAX_AMF_DEPTH,
+      maxElements: options.limits?.maxAmfElements ?? DEFAULT_MAX_ELEMENTS,
+    };
     this.announcedChunkSize = options.chunkSize ?? 4096;
     this.announcedWindow = options.windowAckSize ?? DEFAULT_WINDOW_ACK_SIZE;
   }
@@ -272,15 +321,18 @@ export abstract class SessionBase<E extends { type: string }> {
       for (const sub of subs) if (sub.typeId !== MessageType.Aggregate) this.dispatch(sub);
       return;
     }
+    if (typeId === MessageType.DataAmf0 || typeId === MessageType.DataAmf3) {
+      // Decoded only when someone reads `values` (see DataEvent).
+      this.onMedia(new LazyDataEvent(raw, this.amfOptions));
+      return;
+    }
     let message: RtmpMessage;
     try {
       message = decodeMessage(raw, this.amfOptions);
     } catch (e) {
       if (!(e instanceof RtmpError)) throw e;
-      // A corrupt data message costs one message; a corrupt command or control message ends the session.
-      if (typeId === MessageType.DataAmf0 || typeId === MessageType.DataAmf3)
-        this.emit({ type: 'dropped', error: e });
-      else this.fail(e);
+      // A corrupt command or control message ends the session.
+      this.fail(e);
       return;
     }
     const streamId = raw.messageStreamId;
@@ -305,14 +357,7 @@ export abstract class SessionBase<E extends { type: string }> {
         this.onMedia({ type: message.type, streamId, timestampMs: raw.timestampMs, payload: raw.payload });
         return;
       case 'data':
-        this.onMedia({
-          type: 'data',
-          streamId,
-          timestampMs: raw.timestampMs,
-          payload: typeId === MessageType.DataAmf3 ? raw.payload.subarray(1) : raw.payload,
-          values: message.values,
-        });
-        return;
+        return; // handled above, without decoding
       case 'command':
         this.onCommand(streamId, raw.chunkStreamId, message);
         return;

@@ -168,6 +168,28 @@ describe('interop with ffmpeg and rtmpdump', () => {
     }
   });
 
+  it('plays to ffprobe with only a video and an audio stream (no data stream from the play statuses)', async () => {
+    const server = await serveRtmp((ctx, event) => {
+      if (event.type === 'play') servePlay(ctx, event);
+    });
+    try {
+      const probe = run('ffprobe', [
+        '-v',
+        'error',
+        '-show_entries',
+        'stream=index,codec_type',
+        '-of',
+        'json',
+        `rtmp://127.0.0.1:${server.port}/live/test`,
+      ]);
+      expect(await probe.exit, probe.stderr()).toBe(0);
+      const streams = (JSON.parse(probe.stdout()) as { streams: { codec_type: string }[] }).streams;
+      expect(streams.map((s) => s.codec_type).sort()).toEqual(['audio', 'video']);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('publishes with ClientSession into ffmpeg -listen, which writes every frame', async () => {
     const port = await freePort();
     const out = join(dir, 'listen-out.flv');

@@ -283,7 +283,7 @@ describe('ServerSession replies, message by message', () => {
       'onStatus:NetStream.Play.Reset',
       'onStatus:NetStream.Play.Start',
       'data:|RtmpSampleAccess',
-      'data:onStatus',
+      'onStatus:NetStream.Data.Start',
     ]);
     // User control goes on message stream 0 (livego wrongly uses 1); statuses on the play stream.
     expect(out.map((m) => m.messageStreamId)).toEqual([0, 1, 1, 1, 1]);
@@ -448,19 +448,32 @@ describe('ServerSession replies, message by message', () => {
     expect(ev).toMatchObject([{ type: 'error', error: { code: 'RTMP_MESSAGE_TOO_LARGE' } }]);
   });
 
-  it('bounds the streams of one connection and the unanswered requests', () => {
+  it('bounds the streams of one connection: one createStream too many is refused and ends the session', () => {
     const server = new ServerSession({ handshake: { complex: false }, maxStreams: 2 });
     server.receive(Uint8Array.from([3, ...new Uint8Array(1536 * 2)]));
     server.takeOutput();
     const dec = new ChunkDecoder();
     server.receive(command(3, 0, ['connect', 1, { app: 'live' }]));
     output(server, dec);
-    for (let t = 2; t <= 4; t++) server.receive(command(3, 0, ['createStream', t, null]));
+    const events: ServerEvent[] = [];
+    for (let t = 2; t <= 4; t++) events.push(...server.receive(command(3, 0, ['createStream', t, null])));
     expect(output(server, dec).map((m) => (m.type === 'command' ? m.name : m.type))).toEqual([
       '_result',
       '_result',
       '_error',
     ]);
+    expect(events).toMatchObject([{ type: 'error', error: { code: 'RTMP_TOO_MANY_STREAMS' } }]);
+    const error = events[0]?.type === 'error' ? events[0].error : undefined;
+    expect(error?.message).toBe('createStream would open stream 3 of this connection, limit maxStreams is 2');
+    expect(server.closed).toBe(true);
+  });
+
+  it('bounds the unanswered requests: a newer publish on a stream replaces the older one', () => {
+    const server = handshaken();
+    const dec = new ChunkDecoder();
+    server.receive(command(3, 0, ['connect', 1, { app: 'live' }]));
+    server.receive(command(3, 0, ['createStream', 2, null]));
+    output(server, dec);
     const first = server.receive(command(8, 1, ['publish', 0, null, 'a']));
     const second = server.receive(command(8, 1, ['publish', 0, null, 'b']));
     if (first[0]?.type !== 'publish' || second[0]?.type !== 'publish') throw new Error();
@@ -472,11 +485,9 @@ describe('ServerSession replies, message by message', () => {
       'uc:streamBegin',
       'onStatus:NetStream.Publish.Start',
     ]);
-    const ev = server.receive(command(8, 9, ['publish', 0, null, 'c']));
-    expect(ev).toMatchObject([{ type: 'error', error: { code: 'RTMP_PROTOCOL' } }]);
   });
 
-  it('drops a corrupt data message and goes on', () => {
+  it('passes a corrupt data message on undecoded (its values throw) and goes on', () => {
     const server = handshaken();
     server.receive(command(3, 0, ['connect', 1, { app: 'live' }]));
     server.receive(command(3, 0, ['createStream', 2, null]));
@@ -495,7 +506,11 @@ describe('ServerSession replies, message by message', () => {
         ),
       ]),
     );
-    expect(events.map((e) => e.type)).toEqual(['dropped', 'audio']);
+    expect(events.map((e) => e.type)).toEqual(['data', 'audio']);
+    const data = events[0];
+    if (data?.type !== 'data') throw new Error();
+    expect(Buffer.from(data.payload).toString('hex')).toBe('02001041');
+    expect(() => data.values).toThrow(RtmpError);
     expect(server.closed).toBe(false);
   });
 
@@ -575,7 +590,10 @@ describe('ServerSession + ClientSession, play', () => {
     pump(server, client, serverEvents, clientEvents);
     expect(
       clientEvents.filter((e) => e.type !== 'userControl' && e.type !== 'status').map((e) => e.type),
-    ).toEqual(['handshake', 'connected', 'streamCreated', 'playStart', 'data', 'data', 'video', 'audio']);
+    ).toEqual(['handshake', 'connected', 'streamCreated', 'playStart', 'data', 'video', 'audio']);
+    expect(
+      clientEvents.filter((e) => e.type === 'status').map((e) => (e.type === 'status' ? e.info.code : '')),
+    ).toContain('NetStream.Data.Start');
     expect(clientEvents.at(-1)).toEqual({
       type: 'audio',
       streamId: play.streamId,
