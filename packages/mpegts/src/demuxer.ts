@@ -128,51 +128,69 @@ export class TsDemuxer {
   /** Consumes `bytes` (any chunking) and returns the events completed by them. Never throws. */
   push(bytes: Uint8Array): TsEvent[] {
     this.events = [];
-    const len = bytes.length;
     let pos = 0;
     if (this.partialSize > 0) {
-      const need = TS_PACKET_SIZE - this.partialSize;
-      const take = Math.min(need, len);
-      this.partial.set(bytes.subarray(0, take), this.partialSize);
-      this.partialSize += take;
-      pos = take;
-      if (this.partialSize < TS_PACKET_SIZE) {
-        this.bytesBefore += len;
+      // The kept bytes plus the head of this chunk: enough to decide every position of the kept part.
+      const carried = this.partialSize;
+      const head = bytes.subarray(0, Math.min(bytes.length, 2 * TS_PACKET_SIZE));
+      const joined = new Uint8Array(carried + head.length);
+      joined.set(this.partial.subarray(0, carried));
+      joined.set(head, carried);
+      this.partialSize = 0;
+      const end = this.scan(joined, 0, carried, this.bytesBefore - carried);
+      if (end < 0) {
+        this.bytesBefore += bytes.length;
         return this.events;
       }
-      this.packetStart = this.bytesBefore - (TS_PACKET_SIZE - take);
-      this.partialSize = 0;
-      this.packet(this.partial);
+      pos = end - carried;
     }
-    while (pos < len) {
-      if (bytes[pos] !== TS_SYNC_BYTE || (!this.inSync && !this.syncAt(bytes, pos))) {
-        const start = pos;
-        pos++;
-        while (pos < len && !(bytes[pos] === TS_SYNC_BYTE && this.syncAt(bytes, pos))) pos++;
-        if (this.inSync) {
-          this.inSync = false;
-          this.error(
-            new TsError(
-              'TS_LOST_SYNC',
-              `expected sync byte 0x47 at offset ${this.bytesBefore + start} (packet ${this.packetIndex}), found 0x${bytes[start]!.toString(16).padStart(2, '0')}; skipping to the next sync byte`,
-              { offset: this.bytesBefore + start, packetIndex: this.packetIndex, field: 'sync_byte' },
-            ),
-          );
-        }
-        continue;
-      }
-      this.inSync = true;
-      if (pos + TS_PACKET_SIZE > len) {
-        this.partial.set(bytes.subarray(pos), 0);
-        this.partialSize = len - pos;
-        break;
-      }
-      this.packetStart = this.bytesBefore + pos;
-      this.packet(bytes.subarray(pos, pos + TS_PACKET_SIZE));
-      pos += TS_PACKET_SIZE;
-    }
-    this.bytesBefore += len;
+    this.scan(bytes, pos, bytes.length, this.bytesBefore);
+    this.bytesBefore += bytes.length;
     return this.events;
+  }
+
+  /**
+   * Reads packets from `b` at positions `pos` to `limit` (`base` is the stream offset of b[0]). A sync
+   * byte is believed while in sync, else only when another follows one packet later, so a resync needs
+   * that next byte: a position whose decision needs bytes past `b` is kept in `partial` and -1 is
+   * returned (push() joins two packets of the next chunk to the kept bytes, so that only happens at the
+   * end of the input so far). Otherwise returns the first position >= limit. This makes the events the
+   * same for any chunking of the input.
+   */
+  private scan(b: Uint8Array, pos: number, limit: number, base: number): number {
+    while (pos < limit) {
+      if (b[pos] === TS_SYNC_BYTE) {
+        const next = pos + TS_PACKET_SIZE;
+        if (!this.inSync && next >= b.length) return this.keep(b, pos);
+        if (this.inSync || b[next] === TS_SYNC_BYTE) {
+          this.inSync = true;
+          if (next > b.length) return this.keep(b, pos);
+          this.packetStart = base + pos;
+          this.packet(b.subarray(pos, next));
+          pos = next;
+          continue;
+        }
+      }
+      if (this.inSync) {
+        this.inSync = false;
+        this.error(
+          new TsError(
+            'TS_LOST_SYNC',
+            `expected sync byte 0x47 at offset ${base + pos} (packet ${this.packetIndex}), found 0x${b[pos]!.toString(16).padStart(2, '0')}; skipping to the next sync byte`,
+            { offset: base + pos, packetIndex: this.packetIndex, field: 'sync_byte' },
+          ),
+        );
+      }
+      pos++;
+    }
+    return pos;
+  }
+
+  /** Keeps b[pos..] (at most one packet, starting with a sync byte) for the next push or flush. */
+  private keep(b: Uint8Array, pos: number): number {
+    this.partial.set(b.subarray(pos), 0);
+    this.partialSize = b.length - pos;
+    return -1;
   }
 
   /**
@@ -181,7 +199,13 @@ export class TsDemuxer {
    */
   flush(): TsEvent[] {
     this.events = [];
-    if (this.partialSize > 0) {
+    if (this.partialSize === TS_PACKET_SIZE) {
+      // A whole packet after lost sync, with nothing after it to confirm it: the input's end does.
+      this.partialSize = 0;
+      this.inSync = true;
+      this.packetStart = this.bytesBefore - TS_PACKET_SIZE;
+      this.packet(this.partial.slice());
+    } else if (this.partialSize > 0) {
       this.error(
         new TsError(
           'TS_TRUNCATED',
@@ -196,12 +220,6 @@ export class TsDemuxer {
       st.section = undefined;
     }
     return this.events;
-  }
-
-  // A sync byte at `pos` is believed when the next packet's sync byte follows (or the chunk ends first).
-  private syncAt(b: Uint8Array, pos: number): boolean {
-    const next = pos + TS_PACKET_SIZE;
-    return next >= b.length || b[next] === TS_SYNC_BYTE;
   }
 
   private error(error: TsError): void {
