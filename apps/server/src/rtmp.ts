@@ -64,6 +64,7 @@ export class RtmpConnection {
         maxMessageLength: c.maxMessageSize,
         maxChunkStreams: c.maxChunkStreams,
         maxAmfDepth: c.amfMaxDepth,
+        maxAmfElements: c.amfMaxElements,
       },
     });
     socket.setNoDelay(true);
@@ -139,8 +140,9 @@ export class RtmpConnection {
         this.log.warn({ err: e.error.message }, 'dropped a corrupt message');
         return;
       case 'error':
-        // A protocol violation or a limit (chunk size, message size, streams, AMF): once per peer.
-        this.destroy(e.error.message, 'warn');
+        // A protocol violation or a limit (chunk size, message size, streams, AMF): once per peer,
+        // after the refusal the session queued (an _error) has gone out.
+        this.closeAfterFlush(e.error.message);
         return;
       default:
         return;
