@@ -28,7 +28,7 @@ let sent = 0;
 beforeAll(async () => {
   ({ server, logs } = await startServerWithLog({
     rtmpNoauth: true,
-    writeTimeoutSec: 2,
+    writeTimeoutSec: 3,
     // Bounds no test reaches: only the write timeout may close a viewer here.
     viewerQueueBytes: 512 * 1024 * 1024,
     viewerQueueMs: 600_000,
@@ -84,7 +84,7 @@ describe('a player that stops reading', () => {
 
     const stream = server.hub.stream('live', 'wt')!;
     expect(stream.subscribers.size).toBe(4);
-    const timeouts = () => reasons(logs, /^write timeout: \d+ bytes unsent for 2000 ms$/);
+    const timeouts = () => reasons(logs, /^write timeout: \d+ bytes unsent for 3000 ms$/);
     const kinds = () =>
       timeouts()
         .map((l) => String(l.session).split('-')[0])
