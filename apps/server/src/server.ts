@@ -208,9 +208,25 @@ export function createServer(
       const cutAt = Date.now() + graceMs - Math.min(1000, graceMs / 4);
       const left = () => Math.max(0, cutAt - Date.now());
       // Stop accepting; connections already open go on.
+      const httpOpen = new Set<HttpServer>();
       const unlistened = listeners
         .filter((l) => l.server.listening)
-        .map((l) => new Promise<void>((resolve) => l.server.close(() => resolve())));
+        .map(
+          (l) =>
+            new Promise<void>((resolve) => {
+              const http = 'closeIdleConnections' in l.server ? l.server : undefined;
+              if (http !== undefined) httpOpen.add(http);
+              l.server.close(() => {
+                if (http !== undefined) httpOpen.delete(http);
+                resolve();
+              });
+            }),
+        );
+      // An HTTP viewer has finished once its response is written out and its connection is idle.
+      const httpDone = () => {
+        for (const h of httpOpen) h.closeIdleConnections();
+        return httpOpen.size === 0;
+      };
       relays.close();
       staticPush.close();
       // Every publisher leaves as if it had unpublished: viewers drain what they were sent and end,
@@ -220,7 +236,7 @@ export function createServer(
       const finished = await Promise.all([
         recorder?.close(left()) ?? true,
         hls?.flush(left()) ?? true,
-        pollUntil(() => viewersDrained(hub), left),
+        pollUntil(() => viewersDrained(hub) && httpDone(), left),
       ]);
       const clean = finished.every(Boolean);
       if (!clean)
@@ -270,7 +286,10 @@ async function closeAll(listeners: Listener[], graceMs: number): Promise<void> {
   );
 }
 
-/** True when every viewer has ended or (an RTMP player kept after its stream ended) has nothing queued. */
+/**
+ * True when every viewer has ended or (an RTMP player kept after its stream ended) has nothing
+ * queued; bytes still in an HTTP viewer's socket are waited for by the caller.
+ */
 function viewersDrained(hub: Hub): boolean {
   for (const s of hub.streams())
     for (const sub of s.subscribers) if (sub.kind !== 'rtmp' || sub.queuedPackets > 0) return false;
