@@ -12,6 +12,8 @@ export interface FuzzTarget {
   seeds?: () => Uint8Array[];
   /** Longest input tried (default 4096). */
   maxLen?: number;
+  /** Runs in the CI smoke test, when the package's default is too slow for this target. */
+  smokeExecs?: number;
   /** Byte strings inserted whole: markers, names, magic numbers. */
   dictionary?: Uint8Array[];
   /** Runs the parser; returns outcome features (e.g. event types) for the corpus. Throws on a bug. */

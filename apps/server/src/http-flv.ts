@@ -36,6 +36,18 @@ export function parseFlvPath(pathname: string): { app: string; name: string } | 
   return { app: path.slice(0, slash), name: path.slice(slash + 1) };
 }
 
+/** The app and stream a request URL names; undefined when it names none. Never throws. */
+export function parseFlvRequestUrl(requestUrl: string): { app: string; name: string } | undefined {
+  let pathname: string;
+  try {
+    // A request-target such as '//[' is no URL: new URL throws, which in a request handler ends the process.
+    pathname = new URL(requestUrl, 'http://localhost').pathname;
+  } catch {
+    return undefined;
+  }
+  return parseFlvPath(pathname);
+}
+
 export class HttpFlvHandler {
   private readonly ctx: ServerContext;
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
@@ -123,8 +135,7 @@ export class HttpFlvHandler {
   }
 
   private find(req: IncomingMessage): LiveStream | undefined {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const path = parseFlvPath(url.pathname);
+    const path = parseFlvRequestUrl(req.url ?? '/');
     if (path === undefined) return undefined;
     const app = this.ctx.app(path.app);
     if (app === undefined || !app.flv) return undefined;

@@ -121,7 +121,7 @@ export const targets: FuzzTarget[] = [
       const chunked = demux(data, true);
       if (whole.error !== chunked.error) {
         throw new Error(
-          `whole input ends in ${whole.error ?? 'no error'}, in pieces ${chunked.error ?? 'no error'}`,
+          `different end in pieces: whole input ends in ${whole.error ?? 'no error'}, in pieces ${chunked.error ?? 'no error'}`,
         );
       }
       // Pushed whole, a failing push returns no tags; in pieces the tags before the error come out.
@@ -131,7 +131,7 @@ export const targets: FuzzTarget[] = [
           whole.tags.some((t, i) => !sameTag(t, chunked.tags[i]!))
         ) {
           throw new Error(
-            `${whole.tags.length} tags from the whole input differ from ${chunked.tags.length} in pieces`,
+            `different tags in pieces: ${whole.tags.length} tags from the whole input differ from ${chunked.tags.length} in pieces`,
           );
         }
       }

@@ -85,7 +85,9 @@ export const targets: FuzzTarget[] = [
       const n = Math.max(whole.length, chunked.length);
       for (let i = 0; i < n; i++) {
         if (whole[i] !== chunked[i]) {
-          throw new Error(`event ${i} differs: whole input gives ${whole[i]}, pieces give ${chunked[i]}`);
+          throw new Error(
+            `events differ in pieces: event ${i} of the whole input is ${whole[i]}, in pieces ${chunked[i]}`,
+          );
         }
       }
       return [
