@@ -486,7 +486,8 @@ async function startCoverage(scriptUrl) {
 async function bundle(packageDir) {
   const requireFromTsup = createRequire(createRequire(join(ROOT, 'package.json')).resolve('tsup'));
   const esbuild = requireFromTsup('esbuild');
-  const outfile = join(ROOT, packageDir, 'node_modules', '.cache', 'livego-fuzz', 'targets.mjs');
+  // One bundle per run, so runs at the same time never load each other's build.
+  const outfile = join(ROOT, packageDir, 'node_modules', '.cache', 'livego-fuzz', String(process.pid), 'targets.mjs');
   const workspace = {
     name: 'livego-src',
     setup(build) {
@@ -636,7 +637,9 @@ async function runTarget(bundlePath, packageDir, targetName, seconds, seed, useC
     if (outcome.kind === 'error') throw outcome.error;
     stats.execs += Atomics.load(heartbeat, 0) >> 1;
     const message = outcome.kind === 'hang' ? `hung over ${HANG_MS} ms` : 'ran out of heap (1 GiB)';
-    const file = saveCrasher(packageDir, targetName, outcome.data);
+    // The same hang is usually met again and again; a few inputs of each kind are enough to keep.
+    const seen = stats.crashes.filter((c) => c.signature === outcome.kind).length;
+    const file = seen < 3 ? saveCrasher(packageDir, targetName, outcome.data) : '(not saved: 3 kept)';
     stats.crashes.push({ signature: outcome.kind, message, file });
     console.log(`  ${targetName}: CRASH ${message} (${file}); restarting`);
   }
