@@ -84,7 +84,7 @@ async function livego(cwd: string, yaml: string, ...flags: string[]) {
   child.stderr!.on('data', (d) => {
     stderr += d;
   });
-  const ports: Record<string, number> = {};
+  const ports: Partial<Record<string, number>> = {};
   await waitFor(
     () => {
       for (const line of stderr.split('\n')) {
@@ -196,11 +196,10 @@ describe('shutdown', () => {
     const cwd = tempDir();
     // write_timeout long, so the stalled viewer is not closed by it before the signal.
     const srv = await livego(cwd, '', `--shutdown_timeout_sec=${timeoutSec}`, '--write_timeout=120');
-    // Started before the publisher, the viewer waits: the 404 of a not-yet-live stream is avoided by
-    // connecting once the stream is live.
+    // The viewer connects once the stream is live (HTTP-FLV answers 404 before).
     const pub = publishFlv(big, `rtmp://127.0.0.1:${srv.ports.rtmp}/live/big`, { realtime: true });
     await waitFor(() => srv.log().includes('"publishing"'), 20_000, 'the publisher');
-    stuckViewer(srv.ports.httpflv);
+    stuckViewer(srv.ports.httpflv!);
     await waitFor(() => srv.log().includes('http-flv viewer joined'), 20_000, 'the stuck viewer');
     // ~1.7 MB/s: long enough to fill the viewer's socket buffers (a few MB on loopback).
     await new Promise((resolve) => setTimeout(resolve, 5000));
