@@ -487,7 +487,15 @@ async function bundle(packageDir) {
   const requireFromTsup = createRequire(createRequire(join(ROOT, 'package.json')).resolve('tsup'));
   const esbuild = requireFromTsup('esbuild');
   // One bundle per run, so runs at the same time never load each other's build.
-  const outfile = join(ROOT, packageDir, 'node_modules', '.cache', 'livego-fuzz', String(process.pid), 'targets.mjs');
+  const outfile = join(
+    ROOT,
+    packageDir,
+    'node_modules',
+    '.cache',
+    'livego-fuzz',
+    String(process.pid),
+    'targets.mjs',
+  );
   const workspace = {
     name: 'livego-src',
     setup(build) {
