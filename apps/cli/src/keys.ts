@@ -211,6 +211,14 @@ export const KEYS: readonly KeySpec[] = [
     help: 'milliseconds players are held when a publisher leaves, so a quick reconnect is invisible (0: end at once)',
   },
   {
+    key: 'merge_write_ms',
+    field: 'mergeWriteMs',
+    type: 'int',
+    min: 0,
+    flag: 'added',
+    help: 'milliseconds of a stream merged into one write to each caught-up viewer (0: write at once)',
+  },
+  {
     key: 'max_connections',
     field: 'maxConnections',
     type: 'int',

@@ -186,6 +186,7 @@ viewer_queue_bytes: 1048576
 viewer_queue_ms: 5000
 viewer_max_lag_ms: 8000
 unpublish_grace_ms: 500
+merge_write_ms: 20
 max_connections: 500
 max_connections_per_ip: 50
 handshake_timeout_sec: 2.5
@@ -245,6 +246,7 @@ server:
       viewerQueueMs: 5000,
       viewerMaxLagMs: 8000,
       unpublishGraceMs: 500,
+      mergeWriteMs: 20,
       maxConnections: 500,
       maxConnectionsPerIp: 50,
       handshakeTimeoutSec: 2.5,

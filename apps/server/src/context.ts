@@ -25,4 +25,6 @@ export interface ServerContext {
   /** The configured app, or undefined when the name is not served. */
   app(name: string): AppConfig | undefined;
   nextId(prefix: string): string;
+  /** The port the RTMP listener is bound to (rtmp_addr may say port 0); undefined when not listening. */
+  rtmpPort?(): number | undefined;
 }

@@ -39,29 +39,36 @@ export function rtmpForm(chunkSize: number, streamId: number): OutputForm {
   };
 }
 
-/** The RTMP forms viewers hold now, with how many hold each: an entry lives while a viewer uses it. */
-const rtmpForms = new Map<string, { form: OutputForm; users: number }>();
+/** The forms viewers hold now, with how many hold each: an entry lives while a viewer uses it. */
+const held = new Map<string, { form: OutputForm; users: number }>();
 
-/** The shared RTMP form for a viewer that starts; pair with `releaseRtmpForm` when it ends. */
-export function acquireRtmpForm(chunkSize: number, streamId: number): OutputForm {
-  const id = `rtmp:${chunkSize}:${streamId}`;
-  let entry = rtmpForms.get(id);
+/**
+ * The shared form `id` (made by `make` for its first user), so that a form's bytes are computed once
+ * for all its viewers and no id outlives them; pair with `releaseForm` when the viewer ends.
+ */
+export function acquireForm(id: string, make: () => OutputForm): OutputForm {
+  let entry = held.get(id);
   if (entry === undefined) {
-    entry = { form: rtmpForm(chunkSize, streamId), users: 0 };
-    rtmpForms.set(id, entry);
+    entry = { form: make(), users: 0 };
+    held.set(id, entry);
   }
   entry.users++;
   return entry.form;
 }
 
 /** A viewer of `form` ended; the last one removes the form from the registry. */
-export function releaseRtmpForm(form: OutputForm): void {
-  const entry = rtmpForms.get(form.id);
+export function releaseForm(form: OutputForm): void {
+  const entry = held.get(form.id);
   if (entry === undefined || entry.form !== form) return;
-  if (--entry.users === 0) rtmpForms.delete(form.id);
+  if (--entry.users === 0) held.delete(form.id);
 }
 
-/** RTMP forms in use (for tests and metrics). */
-export function rtmpFormCount(): number {
-  return rtmpForms.size;
+/** The shared RTMP form for a player that starts; pair with `releaseForm` when it ends. */
+export function acquireRtmpForm(chunkSize: number, streamId: number): OutputForm {
+  return acquireForm(`rtmp:${chunkSize}:${streamId}`, () => rtmpForm(chunkSize, streamId));
+}
+
+/** Forms in use (for tests and metrics). */
+export function heldFormCount(): number {
+  return held.size;
 }

@@ -87,6 +87,13 @@ export class HttpFlvHandler {
         res.uncork();
       },
       destroy: () => res.destroy(),
+      writeShared(bytes) {
+        if (res.destroyed) return true;
+        // writableLength counts the socket's buffer too: a viewer that stopped reading is backed up.
+        if (res.writableLength > HIGH_WATER_BYTES) return false;
+        res.write(bytes);
+        return true;
+      },
     };
     // Subscribe first: a refusal (a limit) still has its status line to send.
     const viewer = this.attach(stream, req, 'http-flv', target, () => res.end());
@@ -116,6 +123,12 @@ export class HttpFlvHandler {
           ws.send(chunks[last]!, { binary: true }, () => done());
         },
         destroy: () => ws.terminate(),
+        writeShared(bytes) {
+          if (ws.readyState !== ws.OPEN) return true;
+          if (ws.bufferedAmount > HIGH_WATER_BYTES) return false;
+          ws.send(bytes, { binary: true });
+          return true;
+        },
       };
       const viewer = this.attach(stream, req, 'ws-flv', target, () => ws.close(1000, 'stream ended'));
       if (viewer instanceof HubError) {
@@ -173,6 +186,7 @@ export class HttpFlvHandler {
         {
           form: FLV_FORM,
           onData: () => pump?.schedule(),
+          writeShared: target.writeShared,
           onPublish: () => {
             clearGrace();
             pump?.cancelIdle();

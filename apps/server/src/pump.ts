@@ -3,6 +3,8 @@
  * run per event-loop turn takes everything queued), at most `highWaterBytes` are in flight in the
  * socket's buffer, so any backlog stays in the hub's bounded queue where it is dropped to the next
  * keyframe. A connection whose in-flight bytes stay unflushed for `writeTimeoutMs` is destroyed.
+ * Once everything queued is written, the viewer asks to join its stream's shared path, where it gets
+ * one write per window instead (`Subscriber.requestShared`).
  */
 import type { Subscriber } from '@livego/hub';
 
@@ -11,6 +13,11 @@ export interface PumpTarget {
   write(chunks: Uint8Array[], done: () => void): void;
   /** Closes the connection abruptly. */
   destroy(reason: string): void;
+  /**
+   * Writes one window of the shared path unless the connection is backed up (more than its high-water
+   * mark buffered), returning whether it wrote. Absent: this viewer never takes the shared path.
+   */
+  writeShared?(bytes: Uint8Array): boolean;
 }
 
 export interface PumpOptions {
@@ -81,10 +88,14 @@ export class Pump {
         this.run();
       });
     }
-    if (this.inflightBytes === 0 && this.sub.queuedPackets === 0 && this.onIdle !== undefined) {
-      const cb = this.onIdle;
-      this.onIdle = undefined;
-      cb();
+    if (this.inflightBytes === 0 && this.sub.queuedPackets === 0) {
+      if (this.onIdle !== undefined) {
+        const cb = this.onIdle;
+        this.onIdle = undefined;
+        cb();
+      } else {
+        this.sub.requestShared();
+      }
     }
   }
 

@@ -7,9 +7,9 @@
 import type { MediaPacket, OutputForm, Subscriber } from '@livego/hub';
 import { ChunkStreamId, encodeMessageChunks, MessageType } from '@livego/rtmp-protocol';
 import type { ServerContext } from './context.js';
+import { acquireForm, releaseForm, rtmpForm } from './forms.js';
 import type { Logger } from './logger.js';
 import { Pump } from './pump.js';
-import { rtmpForm } from './rtmp.js';
 import { RtmpClient } from './rtmp-client.js';
 
 const HIGH_WATER_BYTES = 512 * 1024;
@@ -20,30 +20,24 @@ const SET_DATA_FRAME = Uint8Array.of(
   0x0d,
   ...Array.from('@setDataFrame', (c) => c.charCodeAt(0)),
 );
-const forms = new Map<string, OutputForm>();
+const pushFormId = (chunkSize: number, streamId: number) => `rtmp-push:${chunkSize}:${streamId}`;
 
 /** The form a push sends in: the RTMP viewers' bytes, metadata as `@setDataFrame onMetaData`. */
 export function pushForm(chunkSize: number, streamId: number): OutputForm {
-  const id = `rtmp-push:${chunkSize}:${streamId}`;
-  let form = forms.get(id);
-  if (form === undefined) {
-    const base = rtmpForm(chunkSize, streamId);
-    form = {
-      id,
-      encode: (p: MediaPacket) => {
-        if (!p.metadata) return p.encoded(base);
-        const payload = new Uint8Array(SET_DATA_FRAME.length + p.payload.length);
-        payload.set(SET_DATA_FRAME);
-        payload.set(p.payload, SET_DATA_FRAME.length);
-        return encodeMessageChunks(
-          { typeId: MessageType.DataAmf0, timestampMs: p.timestampMs, messageStreamId: streamId, payload },
-          { chunkSize, chunkStreamId: ChunkStreamId.Data },
-        );
-      },
-    };
-    forms.set(id, form);
-  }
-  return form;
+  const base = rtmpForm(chunkSize, streamId);
+  return {
+    id: pushFormId(chunkSize, streamId),
+    encode: (p: MediaPacket) => {
+      if (!p.metadata) return p.encoded(base);
+      const payload = new Uint8Array(SET_DATA_FRAME.length + p.payload.length);
+      payload.set(SET_DATA_FRAME);
+      payload.set(p.payload, SET_DATA_FRAME.length);
+      return encodeMessageChunks(
+        { typeId: MessageType.DataAmf0, timestampMs: p.timestampMs, messageStreamId: streamId, payload },
+        { chunkSize, chunkStreamId: ChunkStreamId.Data },
+      );
+    },
+  };
 }
 
 /** Ends the connection politely; a peer that does not close its side within 5 s is cut. */
@@ -79,6 +73,7 @@ export class RtmpPush {
   private readonly log: Logger;
   private sub: Subscriber | undefined;
   private pump: Pump | undefined;
+  private form: OutputForm | undefined;
   private waitTimer: ReturnType<typeof setTimeout> | undefined;
   private ended = false;
 
@@ -96,7 +91,14 @@ export class RtmpPush {
     this.client.socket.on('error', (err) => this.log.debug({ err: err.message }, 'push socket error'));
     this.ready = this.client.ready;
     this.ready.then(
-      () => this.attach(),
+      () => {
+        try {
+          this.attach();
+        } catch (err) {
+          // A hub limit (viewers per stream) refuses the push like any viewer; it must not escape.
+          this.stop(`refused: ${(err as Error).message}`);
+        }
+      },
       (err: Error) => this.finish(`not publishing: ${err.message}`),
     );
     this.client.closed.then(() => this.finish('remote connection closed'));
@@ -132,12 +134,16 @@ export class RtmpPush {
     const session = this.client.session;
     const streamId = session.streamId ?? 1;
     let pump: Pump | undefined;
+    const form = acquireForm(pushFormId(session.chunkSize, streamId), () =>
+      pushForm(session.chunkSize, streamId),
+    );
+    this.form = form;
     this.sub = this.ctx.hub.subscribe(
       app,
       name,
       { id: this.id, kind },
       {
-        form: pushForm(session.chunkSize, streamId),
+        form,
         onData: () => pump?.schedule(),
         onPublish: () => this.clearWait(),
         onUnpublish: () => {
@@ -202,6 +208,8 @@ export class RtmpPush {
     this.clearWait();
     this.pump?.stop();
     this.sub?.close();
+    if (this.form !== undefined) releaseForm(this.form);
+    this.form = undefined;
     this.ctx.sessions.delete(this.id);
     this.log.info({ reason, url: this.options.url }, 'push ended');
     this.options.onClose(reason);

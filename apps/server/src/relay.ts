@@ -152,7 +152,7 @@ export function localRtmpUrl(ctx: ServerContext, app: string, room: string): str
   let port = 1935;
   try {
     const a = parseListenAddress(addr, 'rtmp_addr');
-    port = a.port;
+    port = a.port === 0 ? (ctx.rtmpPort?.() ?? 0) : a.port;
     if (a.host !== undefined && a.host !== '' && a.host !== '0.0.0.0' && a.host !== '::') {
       host = a.host.includes(':') ? `[${a.host}]` : a.host;
     }

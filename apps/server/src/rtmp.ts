@@ -13,7 +13,7 @@ import {
   ServerSession,
 } from '@livego/rtmp-protocol';
 import type { ServerContext } from './context.js';
-import { acquireRtmpForm, releaseRtmpForm } from './forms.js';
+import { acquireRtmpForm, releaseForm } from './forms.js';
 import { redactKey } from './keys.js';
 import type { Logger } from './logger.js';
 import { Pump } from './pump.js';
@@ -235,6 +235,7 @@ export class RtmpConnection {
         {
           form,
           onData: () => playing?.pump.schedule(),
+          writeShared: (bytes) => this.writeShared(bytes),
           onPublish: () => {
             if (playing !== undefined) this.onStreamPublished(playing, streamId);
           },
@@ -245,7 +246,7 @@ export class RtmpConnection {
         },
       );
     } catch (err) {
-      releaseRtmpForm(form);
+      releaseForm(form);
       if (!(err instanceof HubError)) throw err;
       this.session.rejectPlay(req.requestId, err.message, 'NetStream.Play.Failed');
       if (LIMIT_CODES.has(err.code)) this.closeAfterFlush(`play refused: ${err.message}`);
@@ -349,7 +350,7 @@ export class RtmpConnection {
     this.clearGrace(p);
     p.pump.stop();
     p.sub.close();
-    releaseRtmpForm(p.form);
+    releaseForm(p.form);
     this.ctx.sessions.delete(p.sub.id);
   }
 
@@ -360,6 +361,14 @@ export class RtmpConnection {
     for (let i = 0; i < last; i++) this.socket.write(chunks[i]!);
     this.socket.write(chunks[last]!, done === undefined ? undefined : () => done());
     this.socket.uncork();
+  }
+
+  /** One window of the shared path, unless the socket is backed up (the viewer then drains alone). */
+  private writeShared(bytes: Uint8Array): boolean {
+    if (this.closed || this.socket.destroyed) return true;
+    if (this.socket.writableLength > HIGH_WATER_BYTES) return false;
+    this.socket.write(bytes);
+    return true;
   }
 
   private flush(): void {

@@ -96,6 +96,11 @@ export function createServer(
     takeover: cfg.publishTakeover,
     maxSubscribersPerStream: cfg.maxViewersPerStream,
     maxStreams: cfg.maxStreams,
+    // One timer per stream and window: caught-up viewers get the window in one write each.
+    onSharedWindow: (stream) => {
+      if (cfg.mergeWriteMs === 0) setImmediate(() => stream.flushShared());
+      else setTimeout(() => stream.flushShared(), cfg.mergeWriteMs).unref();
+    },
     subscriber: {
       maxQueueBytes: cfg.viewerQueueBytes,
       maxQueueMs: cfg.viewerQueueMs,
@@ -113,6 +118,10 @@ export function createServer(
     sessions: new Map<string, SessionInfo>(),
     app: (name) => apps.get(name),
     nextId: (prefix) => `${prefix}-${instance}-${(++counter).toString(36)}`,
+    rtmpPort: () => {
+      const a = listeners.find((l) => l.name === 'rtmp')?.server.address();
+      return a !== null && typeof a === 'object' ? a.port : undefined;
+    },
   };
 
   const listeners: Listener[] = [];

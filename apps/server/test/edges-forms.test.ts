@@ -3,7 +3,7 @@
  * playing on many stream ids (or on one it never created) does not hold up a good viewer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rtmpFormCount } from '../src/forms.js';
+import { heldFormCount } from '../src/forms.js';
 import type { LivegoServer } from '../src/index.js';
 import { RtmpClient } from '../src/rtmp-client.js';
 import { AVC_SEQUENCE_HEADER, SpyPlayer, startServerWithLog, syntheticKeyframe } from './edges-helpers.js';
@@ -51,7 +51,7 @@ describe('RTMP output forms', () => {
     pub.session.publishVideo(40, syntheticKeyframe(3000, 1, 1));
     pub.flush();
     await waitFor(() => server.hub.stream('live', 'forms')?.stats.videoPackets === 2, 10_000, 'the GOP');
-    expect(rtmpFormCount()).toBe(0);
+    expect(heldFormCount()).toBe(0);
     const port = server.address().rtmp!.port;
     for (let round = 0; round < 4; round++) {
       const p = new SpyPlayer(port, '/live/forms');
@@ -64,13 +64,13 @@ describe('RTMP output forms', () => {
         15_000,
         'media on every stream',
       );
-      expect(rtmpFormCount()).toBe(8);
+      expect(heldFormCount()).toBe(8);
       // deleteStream on two of them frees their forms; closing the connection frees the rest.
       p.command(0, 'deleteStream', [ids[2]!]);
       p.command(0, 'deleteStream', [ids[5]!]);
-      await waitFor(() => rtmpFormCount() === 6, 10_000, 'two forms freed by deleteStream');
+      await waitFor(() => heldFormCount() === 6, 10_000, 'two forms freed by deleteStream');
       p.close();
-      await waitFor(() => rtmpFormCount() === 0, 10_000, 'every form freed');
+      await waitFor(() => heldFormCount() === 0, 10_000, 'every form freed');
     }
     pub.close();
   });
@@ -114,6 +114,6 @@ describe('RTMP output forms', () => {
     expect(guesser.media.some((m) => m.streamId === 1 && m.kind === 'video')).toBe(true);
     flooder.close();
     guesser.close();
-    await waitFor(() => rtmpFormCount() === 0, 10_000, 'every form freed');
+    await waitFor(() => heldFormCount() === 0, 10_000, 'every form freed');
   });
 });

@@ -5,6 +5,7 @@
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import type { LivegoServer } from '../src/index.js';
 import { RtmpClient } from '../src/rtmp-client.js';
 import {
@@ -129,7 +130,7 @@ describe('RTMP session limits from the config', () => {
 });
 
 describe('viewers per stream (maxViewersPerStream 2)', () => {
-  it('refuses a third viewer on RTMP with NetStream.Play.Failed and on HTTP-FLV with 503', async () => {
+  it('refuses a third viewer on RTMP with NetStream.Play.Failed, on HTTP-FLV with 503, on WS-FLV with 1013', async () => {
     // The good viewer is the first; an HTTP-FLV viewer is the second.
     const second = new AbortController();
     const res = await fetch(url(server, 'httpflv', '/live/good.flv'), { signal: second.signal });
@@ -147,6 +148,19 @@ describe('viewers per stream (maxViewersPerStream 2)', () => {
       const refused = await fetch(url(server, 'httpflv', '/live/good.flv'));
       expect(refused.status).toBe(503);
       expect(await refused.text()).toMatch(/limit is 2/);
+
+      const ws = new WebSocket(`ws://127.0.0.1:${server.address().httpflv!.port}/live/good.flv`);
+      ws.on('error', () => {});
+      let wsBytes = 0;
+      ws.on('message', (m: Buffer) => {
+        wsBytes += m.length;
+      });
+      const [code, reason] = await new Promise<[number, string]>((resolve) =>
+        ws.on('close', (c: number, r: Buffer) => resolve([c, r.toString()])),
+      );
+      expect(code).toBe(1013);
+      expect(reason).toMatch(/limit is 2/);
+      expect(wsBytes).toBe(0);
       expect(server.hub.stream('live', 'good')?.subscribers.size).toBe(2);
     } finally {
       second.abort();

@@ -2,10 +2,11 @@
  * Issue 11 item 3: a publisher that leaves and comes back is invisible to its players when it is back
  * within unpublishGraceMs, and a player still draining when the publisher returns goes on to it.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { demuxFlv, type FlvTag } from '@livego/flv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import type { LivegoServer } from '../src/index.js';
 import { RtmpClient } from '../src/rtmp-client.js';
 import {
@@ -108,7 +109,7 @@ describe('a publisher that leaves and returns', () => {
     }
   });
 
-  it('keeps ffmpeg RTMP and HTTP-FLV players across a publisher killed and back 0.5 s later', async () => {
+  it('keeps ffmpeg RTMP, HTTP-FLV and a WS-FLV player across a publisher killed and back 0.5 s later', async () => {
     const room = 'again';
     const pubA = publishFlv(first.file, rtmpUrl(server, `/live/${room}`), { realtime: true });
     await waitFor(() => server.hub.stream('live', room)?.publisher !== undefined, 15_000, 'publisher A');
@@ -118,8 +119,13 @@ describe('a publisher that leaves and returns', () => {
       start('ffmpeg', ['-v', 'error', '-i', input, '-c', 'copy', '-f', 'flv', '-y', out], 90_000);
     const rtmpPlayer = copy(rtmpUrl(server, `/live/${room}`), rtmpOut);
     const httpPlayer = copy(url(server, 'httpflv', `/live/${room}.flv`), httpOut);
+    const ws = new WebSocket(`ws://127.0.0.1:${server.address().httpflv!.port}/live/${room}.flv`);
+    ws.on('error', () => {});
+    const wsChunks: Buffer[] = [];
+    ws.on('message', (m: Buffer) => wsChunks.push(m));
+    const wsClosed = new Promise<number>((resolve) => ws.on('close', (code: number) => resolve(code)));
     const stream = server.hub.stream('live', room)!;
-    await waitFor(() => stream.subscribers.size === 2, 15_000, 'both players');
+    await waitFor(() => stream.subscribers.size === 3, 15_000, 'three players');
     const atJoin = stream.stats.videoPackets;
     await waitFor(() => stream.stats.videoPackets >= atJoin + 25, 15_000, 'a second of A');
     pubA.child.kill('SIGKILL');
@@ -131,15 +137,19 @@ describe('a publisher that leaves and returns', () => {
     await waitFor(() => server.hub.stream('live', room)?.publisher !== undefined, 15_000, 'publisher B');
     expect(rtmpPlayer.child.exitCode).toBeNull();
     expect(httpPlayer.child.exitCode).toBeNull();
+    expect(ws.readyState).toBe(WebSocket.OPEN);
     expect((await pubB.done).code).toBe(0);
     // B's end is the end: after the grace both players are ended and exit.
     const [r, h] = await Promise.all([rtmpPlayer.done, httpPlayer.done]);
     expect(r.stderr).toBe('');
     expect(h.stderr).toBe('');
+    expect(await wsClosed).toBe(1000);
+    const wsOut = join(first.dir, 'ws-player.flv');
+    writeFileSync(wsOut, Buffer.concat(wsChunks));
 
     const inB = new Set(videoFrames(second.tags).map(key));
     const inA = new Set(videoFrames(first.tags).map(key));
-    for (const out of [rtmpOut, httpOut]) {
+    for (const out of [rtmpOut, httpOut, wsOut]) {
       const frames = videoFrames(demuxFlv(readFileSync(out)));
       const fromA = frames.filter((t) => inA.has(key(t))).length;
       const fromB = frames.filter((t) => inB.has(key(t))).length;

@@ -3,7 +3,6 @@
  * `name` is a key; a key given as `name` stands for its room (for pushes too), and the room plays.
  * /stat/livestat shows a relay with the local URL, as livego's loopback connection shows it.
  */
-import { createServer as createNetServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LivegoServer } from '../src/index.js';
 import { channelKey, killAll, publishFlv, rtmpUrl, startServer, url, waitFor } from './helpers.js';
@@ -15,25 +14,14 @@ let localPort: number;
 /** The source of pulls and the target of pushes (no channel keys). */
 let remote: LivegoServer;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 beforeAll(async () => {
-  localPort = await freePort();
   [media, local, remote] = await Promise.all([
     makeFlv(4),
-    // A fixed port: livego builds a relay's local URL from rtmp_addr.
-    startServer({ rtmpAddr: `127.0.0.1:${localPort}`, playerWaitSec: 8 }),
+    // rtmp_addr says port 0: the relay's local URL names the port the listener got.
+    startServer({ playerWaitSec: 8 }),
     startServer({ rtmpNoauth: true, playerWaitSec: 8 }),
   ]);
+  localPort = local.address().rtmp!.port;
 });
 afterAll(async () => {
   killAll();

@@ -31,6 +31,12 @@ export interface HubOptions {
   maxSubscribersPerStream?: number;
   /** Streams held at once, published or waited for by a viewer (default 1000). */
   maxStreams?: number;
+  /**
+   * Turns the shared path on (see `SubscriberSink.writeShared`): called when a stream's window opens;
+   * the server calls `stream.flushShared()` when the window should end (after its merge time, or on
+   * the next turn of its event loop for none). One call per window, so one timer per stream.
+   */
+  onSharedWindow?: (stream: LiveStream) => void;
 }
 
 export type HubEvent =
@@ -71,6 +77,7 @@ export class Hub {
   private readonly takeover: boolean;
   private readonly maxSubscribersPerStream: number;
   private readonly maxStreams: number;
+  private readonly onSharedWindow: ((stream: LiveStream) => void) | undefined;
   private closed = false;
 
   constructor(options: HubOptions = {}) {
@@ -95,6 +102,7 @@ export class Hub {
       0,
     );
     this.maxStreams = limit('maxStreams', options.maxStreams, 1000, 1);
+    this.onSharedWindow = options.onSharedWindow;
   }
 
   /** Listens to hub events; returns the function that stops listening. */
@@ -198,6 +206,7 @@ export class Hub {
         subscriberEnded: (s, sub, reason) =>
           this.emit({ type: 'unsubscribe', stream: s, subscriber: sub, reason }),
         publisherEnded: (s, pub) => this.emit({ type: 'unpublish', stream: s, publisher: pub }),
+        sharedWindowOpened: this.onSharedWindow,
         maybeRemove: (s) => {
           if (
             s.publisher === undefined &&

@@ -5,6 +5,7 @@
 import { type CacheOptions, StartupCache } from './cache.js';
 import { classify } from './classify.js';
 import { MediaPacket, type PacketKind } from './packet.js';
+import { SharedWindow } from './shared.js';
 import type { Subscriber, SubscriberEndReason } from './subscriber.js';
 import { tsAddMs, tsDiffMs } from './time.js';
 
@@ -80,6 +81,8 @@ export interface StreamCallbacks {
   subscriberEnded(stream: LiveStream, sub: Subscriber, reason: SubscriberEndReason): void;
   maybeRemove(stream: LiveStream): void;
   publisherEnded(stream: LiveStream, pub: Publisher): void;
+  /** A shared window opened: `stream.flushShared()` is due when it should end. Absent: no shared path. */
+  sharedWindowOpened?(stream: LiveStream): void;
 }
 
 export class LiveStream {
@@ -108,6 +111,8 @@ export class LiveStream {
   /** Whether the current publisher has sent video (decides what ends a viewer's keyframe wait). */
   hasVideo = false;
   private readonly callbacks: StreamCallbacks;
+  /** Caught-up viewers' windows; undefined when the hub has no shared path. */
+  private readonly shared: SharedWindow | undefined;
   /** Added to the publisher's timestamps; non-zero after a takeover. */
   private offsetMs = 0;
   private rebasePending = false;
@@ -121,10 +126,24 @@ export class LiveStream {
     this.key = `${app}/${name}`;
     this.cache = new StartupCache(cacheOptions);
     this.callbacks = callbacks;
+    const opened = callbacks.sharedWindowOpened;
+    if (opened !== undefined) this.shared = new SharedWindow(() => opened(this));
+  }
+
+  /** Viewers on the shared path now. */
+  get sharedViewers(): number {
+    return this.shared?.size ?? 0;
+  }
+
+  /** Ends the open shared window: its bytes go to every caught-up viewer. */
+  flushShared(): void {
+    this.shared?.flush(this.hasVideo);
   }
 
   /** @internal */
   attachPublisher(pub: Publisher): void {
+    // What the shared path collected goes out; every viewer then waits for the new keyframe alone.
+    this.shared?.dissolve(this.hasVideo);
     this.publisher = pub;
     this.hasVideo = false;
     // A new encoder brings its own headers and GOPs; keep viewers' clocks running forward.
@@ -148,8 +167,11 @@ export class LiveStream {
       };
     } else {
       this.subscribers.add(sub);
+      const shared = this.shared;
+      if (shared !== undefined) sub.joinShared = () => shared.requestJoin(sub);
       sub.detach = (reason) => {
         this.subscribers.delete(sub);
+        shared?.remove(sub);
         this.stats.droppedPackets += sub.stats.droppedPackets;
         this.callbacks.subscriberEnded(this, sub, reason);
         this.callbacks.maybeRemove(this);
@@ -167,6 +189,8 @@ export class LiveStream {
   publisherEnded(pub: Publisher): void {
     if (this.publisher !== pub) return;
     this.publisher = undefined;
+    // Viewers get everything before they hear the publisher left, and drain alone from here.
+    this.shared?.dissolve(this.hasVideo);
     this.callbacks.publisherEnded(this, pub);
     for (const sub of this.allSubscribers()) sub.sink.onUnpublish?.();
     this.callbacks.maybeRemove(this);
@@ -202,7 +226,13 @@ export class LiveStream {
     // viewer ended or closed by a callback) and visits members added meanwhile: those joined during
     // this fan-out have this packet in their burst already, so they are skipped by their join count.
     const n = ++this.ingestCount;
-    for (const sub of this.subscribers) if (sub.joinedAt !== n) sub.push(packet, this.hasVideo);
+    // Caught-up viewers get the packet in the stream's next window, not one by one.
+    if (this.shared?.add(packet) === true) {
+      for (const sub of this.subscribers)
+        if (sub.joinedAt !== n && !sub.shared) sub.push(packet, this.hasVideo);
+    } else {
+      for (const sub of this.subscribers) if (sub.joinedAt !== n) sub.push(packet, this.hasVideo);
+    }
     if (this.internalSubscribers.size > 0)
       for (const sub of this.internalSubscribers) if (sub.joinedAt !== n) sub.push(packet, this.hasVideo);
     return { packet };

@@ -26,6 +26,12 @@ export interface SubscriberSink {
   readonly form: OutputForm;
   /** Packets were queued: call `take()` when the socket can accept more. */
   onData(): void;
+  /**
+   * Writes a window of the shared path (encoded in `form`, the same bytes for every caught-up viewer)
+   * when the connection can take it, returning true; false when it is backed up: the viewer then
+   * gets the window queued privately (`onData`). A sink without it never takes the shared path.
+   */
+  writeShared?(bytes: Uint8Array): boolean;
   /** A publisher started on the stream (also on a takeover). */
   onPublish?(): void;
   /** The publisher left; the stream may be published again. */
@@ -79,6 +85,9 @@ export class Subscriber {
   private streamHasVideo = false;
   /** Set by the stream so `close()` can detach. */
   detach: ((reason: SubscriberEndReason) => void) | undefined;
+  /** @internal Set by a stream with a shared path: asks it to take this viewer at the next window. */
+  joinShared: (() => void) | undefined;
+  private onSharedPath = false;
   /** @internal The stream's ingest count when this joined: the packet being fanned out then is not pushed. */
   joinedAt = 0;
 
@@ -107,6 +116,57 @@ export class Subscriber {
   /** Whether the viewer is skipping frames until the next keyframe. */
   get skipping(): boolean {
     return this.waitingForKeyframe;
+  }
+
+  /** Whether the viewer receives the stream's shared windows rather than its own queue. */
+  get shared(): boolean {
+    return this.onSharedPath;
+  }
+
+  /** @internal Whether it could receive shared windows: it keeps up and its sink can take them. */
+  get canJoinShared(): boolean {
+    return (
+      !this.ended &&
+      this.sink.writeShared !== undefined &&
+      !this.waitingForKeyframe &&
+      this.lagSinceMs === undefined
+    );
+  }
+
+  /**
+   * The connection has written everything this viewer was queued: it may move to the stream's shared
+   * path at the next window boundary (a no-op when the stream has none or the viewer is behind).
+   */
+  requestShared(): void {
+    if (this.onSharedPath || this.joinShared === undefined || this.queuedPackets > 0 || !this.canJoinShared)
+      return;
+    this.joinShared();
+  }
+
+  /** @internal One shared window to this viewer; false when its sink could not take it. */
+  writeShared(bytes: Uint8Array, packets: number, payloadBytes: number, videoBytes: number): boolean {
+    if (this.ended) return true;
+    if (!this.sink.writeShared!(bytes)) return false;
+    this.stats.packetsOut += packets;
+    this.stats.bytesOut += bytes.length;
+    this.stats.payloadBytesOut += payloadBytes;
+    this.stats.videoPayloadBytesOut += videoBytes;
+    return true;
+  }
+
+  /** @internal Off the shared path with the window it could not take queued, under the usual bounds. */
+  takeBack(packets: MediaPacket[], streamHasVideo: boolean): void {
+    for (const p of packets) if (!this.push(p, streamHasVideo)) return;
+  }
+
+  /** @internal */
+  enterShared(): void {
+    this.onSharedPath = true;
+  }
+
+  /** @internal */
+  leaveShared(): void {
+    this.onSharedPath = false;
   }
 
   /**
