@@ -5,26 +5,12 @@
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execute, loadCrashers } from '../../../scripts/fuzz.mjs';
+import { crashersSuite } from '../../../scripts/fuzz-suites.mjs';
 import { targets } from '../fuzz/targets.js';
 import type { LivegoServer } from '../src/index.js';
 import { startServer, url } from './helpers.js';
 
-const crashers = loadCrashers(join(import.meta.dirname, '..'));
-
-describe('inputs that once crashed a fuzz target', () => {
-  it('each names a fuzz target of this package', () => {
-    const names = new Set(targets.map((t) => t.name));
-    expect(crashers.filter((c) => !names.has(c.target)).map((c) => c.name)).toEqual([]);
-  });
-
-  for (const c of crashers) {
-    it(`${c.name} now parses or is refused`, () => {
-      const target = targets.find((t) => t.name === c.target)!;
-      expect(execute(target, c.data).crash?.message).toBeUndefined();
-    });
-  }
-});
+const crashers = crashersSuite(join(import.meta.dirname, '..'), targets);
 
 /** Sends one request with `target` as its request-target and resolves with the status line. */
 function statusLine(port: number, target: Uint8Array, upgrade: boolean): Promise<string> {

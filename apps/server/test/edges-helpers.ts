@@ -15,6 +15,7 @@ import {
 import { pino } from 'pino';
 import type { ServerConfig } from '../src/config.js';
 import { createServer, type LivegoServer } from '../src/index.js';
+import { RtmpClient } from '../src/rtmp-client.js';
 
 export type LogLine = Record<string, unknown> & { msg: string; level: number };
 
@@ -278,4 +279,34 @@ export function frameMark(payload: Uint8Array): { marker: number; seq: number } 
   if (payload.length < 10 || payload[0] !== 0x17 || payload[1] !== 0x01) return undefined;
   const seq = ((payload[6]! << 24) | (payload[7]! << 16) | (payload[8]! << 8) | payload[9]!) >>> 0;
   return { marker: payload[5]!, seq };
+}
+
+/**
+ * An RTMP publisher of `path` sending a 200 KB synthetic keyframe every 40 ms (5 MB/s of
+ * incompressible frames: a reader that stops fills the loopback buffers in a few seconds), each
+ * marked with `marker` and its number. `sent()` is the last number sent; `stop()` ends the frames.
+ */
+export async function floodPublisher(
+  server: LivegoServer,
+  path: string,
+  marker: number,
+): Promise<{ client: RtmpClient; sent(): number; stop(): void }> {
+  const client = new RtmpClient({
+    url: `rtmp://127.0.0.1:${server.address().rtmp!.port}${path}`,
+    mode: 'publish',
+  });
+  await client.ready;
+  client.session.publishVideo(0, AVC_SEQUENCE_HEADER);
+  client.flush();
+  let n = 0;
+  const ticker = setInterval(() => {
+    n++;
+    client.session.publishVideo(n * 40, syntheticKeyframe(200_000, marker, n));
+    client.flush();
+  }, 40);
+  return {
+    client,
+    sent: () => n,
+    stop: () => clearInterval(ticker),
+  };
 }

@@ -7,23 +7,19 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { LivegoServer } from '../src/index.js';
-import { RtmpClient } from '../src/rtmp-client.js';
 import {
-  AVC_SEQUENCE_HEADER,
+  floodPublisher,
   frameMark,
   type LogLine,
   reasons,
   SpyPlayer,
   startServerWithLog,
-  syntheticKeyframe,
 } from './edges-helpers.js';
-import { rtmpUrl, waitFor } from './helpers.js';
+import { waitFor } from './helpers.js';
 
 let server: LivegoServer;
 let logs: LogLine[];
-let pub: RtmpClient;
-let ticker: ReturnType<typeof setInterval>;
-let sent = 0;
+let flood: Awaited<ReturnType<typeof floodPublisher>>;
 
 beforeAll(async () => {
   ({ server, logs } = await startServerWithLog({
@@ -34,20 +30,11 @@ beforeAll(async () => {
     viewerQueueMs: 600_000,
     viewerMaxLagMs: 600_000,
   }));
-  pub = new RtmpClient({ url: rtmpUrl(server, '/live/wt'), mode: 'publish' });
-  await pub.ready;
-  pub.session.publishVideo(0, AVC_SEQUENCE_HEADER);
-  pub.flush();
-  // 5 MB/s of incompressible frames: a reader that stops fills the loopback buffers in a few seconds.
-  ticker = setInterval(() => {
-    sent++;
-    pub.session.publishVideo(sent * 40, syntheticKeyframe(200_000, 0x70, sent));
-    pub.flush();
-  }, 40);
+  flood = await floodPublisher(server, '/live/wt', 0x70);
 });
 afterAll(async () => {
-  clearInterval(ticker);
-  pub?.close();
+  flood?.stop();
+  flood?.client.close();
   await server?.stop(500);
 });
 
@@ -102,7 +89,7 @@ describe('a player that stops reading', () => {
     await Promise.all([rtmp.closed, httpClosed, wsClosed]);
 
     // The good viewer got every frame from its first, in order, up to the latest sent.
-    const last = sent;
+    const last = flood.sent();
     await good.until(
       () => good.media.some((m) => frameMark(m.payload)?.seq === last),
       20_000,

@@ -7,22 +7,13 @@ import { demuxFlv } from '@livego/flv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { LivegoServer } from '../src/index.js';
-import { RtmpClient } from '../src/rtmp-client.js';
-import {
-  AVC_SEQUENCE_HEADER,
-  frameMark,
-  SpyPlayer,
-  startServerWithLog,
-  syntheticKeyframe,
-} from './edges-helpers.js';
-import { rtmpUrl, url, waitFor } from './helpers.js';
+import { floodPublisher, frameMark, SpyPlayer, startServerWithLog } from './edges-helpers.js';
+import { url, waitFor } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let server: LivegoServer;
-let pub: RtmpClient;
-let ticker: ReturnType<typeof setInterval>;
-let sent = 0;
+let flood: Awaited<ReturnType<typeof floodPublisher>>;
 
 beforeAll(async () => {
   ({ server } = await startServerWithLog({
@@ -33,20 +24,11 @@ beforeAll(async () => {
     viewerQueueMs: 600_000,
     viewerMaxLagMs: 600_000,
   }));
-  pub = new RtmpClient({ url: rtmpUrl(server, '/live/shared'), mode: 'publish' });
-  await pub.ready;
-  pub.session.publishVideo(0, AVC_SEQUENCE_HEADER);
-  pub.flush();
-  // 5 MB/s of incompressible frames: a reader that stops fills the loopback buffers in a few seconds.
-  ticker = setInterval(() => {
-    sent++;
-    pub.session.publishVideo(sent * 40, syntheticKeyframe(200_000, 0x53, sent));
-    pub.flush();
-  }, 40);
+  flood = await floodPublisher(server, '/live/shared', 0x53);
 });
 afterAll(async () => {
-  clearInterval(ticker);
-  pub?.close();
+  flood?.stop();
+  flood?.client.close();
   await server?.stop(500);
 });
 
@@ -91,8 +73,8 @@ describe('shared windowed writes', () => {
     expect(slow.media.length).toBeGreaterThan(pausedAt);
     await sleep(1000);
 
-    clearInterval(ticker);
-    const last = sent;
+    flood.stop();
+    const last = flood.sent();
     const seqsOf = (payloads: Uint8Array[]) =>
       payloads.map((p) => frameMark(p)).flatMap((m) => (m?.marker === 0x53 ? [m.seq] : []));
     for (const p of [...players, slow]) {
