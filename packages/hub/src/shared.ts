@@ -33,11 +33,6 @@ export class SharedWindow {
     return this.memberCount;
   }
 
-  /** Packets collected for the window that is open. */
-  get pending(): number {
-    return this.packets.length;
-  }
-
   /** Collects a packet for the shared viewers; false when nobody is (or is about to be) on the path. */
   add(packet: MediaPacket): boolean {
     if (this.memberCount === 0 && this.joining.size === 0) return false;
