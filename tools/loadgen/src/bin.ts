@@ -77,6 +77,16 @@ async function main(): Promise<number> {
             `${r.framesReceived} frames (${r.unmatchedFrames} unmatched)` +
             (errs.length > 0 ? `; errors: ${errs.map(([e, n]) => `${n}× ${e}`).join(', ')}` : ''),
         );
+        if (
+          r.kind === 'ours' &&
+          r.playing < r.asked &&
+          r.asked >= 1000 &&
+          !spec.flags.some((f) => f.includes('per_ip'))
+        ) {
+          log(
+            '  hint: ours accepts 1000 connections per IP by default; add --ours-flag --max_connections_per_ip=5000',
+          );
+        }
       } catch (e) {
         log(`  ${spec.label} failed: ${(e as Error).message}`);
       }
