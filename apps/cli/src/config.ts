@@ -76,6 +76,11 @@ export interface LivegoConfig {
    * fewer, larger writes cost less CPU per viewer, at up to this much added latency. 0: at once.
    */
   mergeWriteMs: number;
+  /**
+   * Processes serving viewers: 'auto' is one per core; 1 serves everything in this process. With more,
+   * this process keeps publishers, the API, HLS, relays and recordings and hands players to the others.
+   */
+  workers: number | 'auto';
   /** Connections open at once over all listeners; past it a new one is refused. */
   maxConnections: number;
   /** Connections open at once from one remote address. */
@@ -147,6 +152,7 @@ export function defaultConfig(): LivegoConfig {
     viewerMaxLagMs: 20_000,
     unpublishGraceMs: 2000,
     mergeWriteMs: 50,
+    workers: 'auto',
     maxConnections: 10_000,
     maxConnectionsPerIp: 1000,
     handshakeTimeoutSec: 5,

@@ -19,7 +19,9 @@ export type ValueType =
   /** A number > 0 (fractions allowed). */
   | 'seconds'
   | 'level'
-  | 'jwtAlgorithm';
+  | 'jwtAlgorithm'
+  /** 'auto' (one per core) or a whole number >= 1. */
+  | 'workers';
 
 /** Scalar config fields (everything but `apps` and the `jwt` object), plus the two jwt leaves. */
 export type ScalarField = Exclude<keyof LivegoConfig, 'apps' | 'jwt'> | 'jwt.secret' | 'jwt.algorithm';
@@ -217,6 +219,13 @@ export const KEYS: readonly KeySpec[] = [
     min: 0,
     flag: 'added',
     help: 'milliseconds of a stream merged into one write to each caught-up viewer (0: write at once)',
+  },
+  {
+    key: 'workers',
+    field: 'workers',
+    type: 'workers',
+    flag: 'added',
+    help: 'processes serving viewers: auto (one per core) or a number (1: a single process)',
   },
   {
     key: 'max_connections',

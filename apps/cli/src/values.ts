@@ -62,6 +62,8 @@ function expected(type: ValueType, min: number | undefined): string {
       return 'trace, debug, info, warn, error, fatal, panic or silent';
     case 'jwtAlgorithm':
       return JWT_ALGORITHMS.join(', ').replace(/, (?=[^,]*$)/, ' or ');
+    case 'workers':
+      return 'auto or a whole number >= 1';
   }
 }
 
@@ -92,6 +94,12 @@ export function check(spec: KeySpec, raw: Raw): Checked {
   if (spec.type === 'bool') {
     const b = checkBool(raw);
     return b === undefined ? fail() : { ok: true, value: b };
+  }
+  if (spec.type === 'workers') {
+    const v = 'text' in raw ? raw.text : raw.value;
+    if (v === 'auto') return { ok: true, value: 'auto' };
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : Number.NaN;
+    return Number.isSafeInteger(n) && n >= 1 ? { ok: true, value: n } : fail();
   }
   if (spec.type === 'int' || spec.type === 'seconds') {
     let n: number;
@@ -132,5 +140,5 @@ export function check(spec: KeySpec, raw: Raw): Checked {
 }
 
 function isTextType(type: ValueType): boolean {
-  return type !== 'bool' && type !== 'int' && type !== 'seconds';
+  return type !== 'bool' && type !== 'int' && type !== 'seconds' && type !== 'workers';
 }

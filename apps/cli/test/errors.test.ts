@@ -146,6 +146,18 @@ describe('one-line errors naming the key and where it came from', () => {
       'livego.yaml: write_timeout: expected a whole number >= 1, got 0',
     ],
     [
+      'no workers',
+      () => yaml('workers: 0\n'),
+      'CONFIG_BAD_VALUE',
+      'livego.yaml: workers: expected auto or a whole number >= 1, got 0',
+    ],
+    [
+      'a word for workers',
+      () => yaml('workers: many\n'),
+      'CONFIG_BAD_VALUE',
+      'livego.yaml: workers: expected auto or a whole number >= 1, got "many"',
+    ],
+    [
       'a number for a string',
       () => yaml('redis_pwd: 0123\n'),
       'CONFIG_BAD_VALUE',

@@ -131,6 +131,12 @@ describe('environment, as livego maps it', () => {
     expect([c.hlsSegmentSec, c.hlsWindow, c.publishTakeover]).toEqual([1.5, 5, false]);
   });
 
+  it('reads workers as auto or a whole number from flags and env', () => {
+    expect(load(dir(), ['--workers', '2']).config.workers).toBe(2);
+    expect(load(dir(), [], { WORKERS: 'auto' }).config.workers).toBe('auto');
+    expect(load(dir(), [], { WORKERS: '1' }).config.workers).toBe(1);
+  });
+
   it('ignores environment variables that are not keys', () => {
     expect(load(dir(), [], { PATH: '/bin', HOME: '/root', SERVER: 'x' }).config).toEqual(defaultConfig());
   });
@@ -187,6 +193,7 @@ viewer_queue_ms: 5000
 viewer_max_lag_ms: 8000
 unpublish_grace_ms: 500
 merge_write_ms: 20
+workers: 3
 max_connections: 500
 max_connections_per_ip: 50
 handshake_timeout_sec: 2.5
@@ -247,6 +254,7 @@ server:
       viewerMaxLagMs: 8000,
       unpublishGraceMs: 500,
       mergeWriteMs: 20,
+      workers: 3,
       maxConnections: 500,
       maxConnectionsPerIp: 50,
       handshakeTimeoutSec: 2.5,

@@ -287,7 +287,7 @@ export class ApiHandler {
         }
       }
       case '/stat/livestat':
-        return this.livestat(res, room);
+        return await this.livestat(res, room);
       default: {
         const route = this.extraRoutes.get(url.pathname);
         if (route !== undefined) return route(req, res, params);
@@ -317,20 +317,27 @@ export class ApiHandler {
     );
   }
 
-  /** livego's /stat/livestat; `players` lists every viewer (livego lists RTMP players only). */
-  private livestat(res: ServerResponse, room: string): void {
+  /**
+   * livego's /stat/livestat; `players` lists every viewer (livego lists RTMP players only), those of
+   * worker processes too.
+   */
+  private async livestat(res: ServerResponse, room: string): Promise<void> {
+    const remote = (await this.ctx.workers?.players()) ?? [];
     let streams: LiveStream[] = this.ctx.hub.streams();
+    let remotePlayers = remote;
     if (room !== '') {
       streams = streams.filter(
         (s) => s.key === room && (s.publisher !== undefined || s.subscribers.size > 0),
       );
-      if (streams.length === 0) {
+      remotePlayers = remote.filter((r) => r.key === room);
+      if (streams.length === 0 && remotePlayers.length === 0) {
         sendJson(res, 404, 'room not found or inactive');
         return;
       }
     }
     const publishers: unknown[] = [];
-    const players: unknown[] = [];
+    const players: PlayerRow[] = playerRows(streams, this.ctx, this.rates);
+    players.push(...remotePlayers);
     for (const s of streams) {
       const pub = s.publisher;
       if (pub !== undefined) {
@@ -346,25 +353,48 @@ export class ApiHandler {
           audio_speed: audioKbps,
         });
       }
-      for (const sub of s.subscribers) {
-        const info = this.ctx.sessions.get(sub.id);
-        const audio = sub.stats.payloadBytesOut - sub.stats.videoPayloadBytesOut;
-        const [videoKbps, audioKbps] = this.rates.of(sub);
-        players.push({
-          key: s.key,
-          url: info?.url ?? '',
-          stream_id: info?.streamId ?? 0,
-          type: sub.kind,
-          video_total_bytes: sub.stats.videoPayloadBytesOut,
-          video_speed: videoKbps,
-          audio_total_bytes: audio,
-          audio_speed: audioKbps,
-        });
-      }
     }
     sendJson(res, 200, {
       publishers: publishers.length > 0 ? publishers : null,
       players: players.length > 0 ? players : null,
     });
   }
+}
+
+/** One viewer as /stat/livestat lists it. */
+export interface PlayerRow {
+  key: string;
+  url: string;
+  stream_id: number;
+  type: string;
+  video_total_bytes: number;
+  video_speed: number;
+  audio_total_bytes: number;
+  audio_speed: number;
+}
+
+/** The viewers of `streams` as /stat/livestat rows (a worker process answers with its own). */
+export function playerRows(
+  streams: LiveStream[],
+  ctx: Pick<ServerContext, 'sessions'>,
+  rates: TrafficRates,
+): PlayerRow[] {
+  const rows: PlayerRow[] = [];
+  for (const s of streams) {
+    for (const sub of s.subscribers) {
+      const info = ctx.sessions.get(sub.id);
+      const [videoKbps, audioKbps] = rates.of(sub);
+      rows.push({
+        key: s.key,
+        url: info?.url ?? '',
+        stream_id: info?.streamId ?? 0,
+        type: sub.kind,
+        video_total_bytes: sub.stats.videoPayloadBytesOut,
+        video_speed: videoKbps,
+        audio_total_bytes: sub.stats.payloadBytesOut - sub.stats.videoPayloadBytesOut,
+        audio_speed: audioKbps,
+      });
+    }
+  }
+  return rows;
 }

@@ -1,4 +1,5 @@
 import type { Hub } from '@livego/hub';
+import type { WorkerPool } from './cluster.js';
 import type { AppConfig, ServerConfig } from './config.js';
 import type { KeyStore } from './keys.js';
 import type { Logger } from './logger.js';
@@ -25,6 +26,13 @@ export interface ServerContext {
   /** The configured app, or undefined when the name is not served. */
   app(name: string): AppConfig | undefined;
   nextId(prefix: string): string;
+  /** workers > 1, in the primary: hands viewers to the worker processes and asks them for stats. */
+  workers?: Pick<WorkerPool, 'handOffRtmp' | 'players'>;
+  /**
+   * In a worker process: makes `app/name` mirrored here and resolves once its start-up cache has
+   * arrived (or the primary said it is not live). Publishing is refused in a worker.
+   */
+  mirror?: { ready(app: string, name: string): Promise<void> };
   /** The port the RTMP listener is bound to (rtmp_addr may say port 0); undefined when not listening. */
   rtmpPort?(): number | undefined;
 }

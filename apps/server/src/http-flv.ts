@@ -67,6 +67,11 @@ export class HttpFlvHandler {
       res.end('method not allowed\n');
       return;
     }
+    this.whenMirrored(req, () => this.serve(req, res));
+  }
+
+  private serve(req: IncomingMessage, res: ServerResponse): void {
+    if (res.destroyed) return;
     const stream = this.find(req);
     if (stream === undefined) {
       res.writeHead(404, { ...CORS, 'Content-Type': 'text/plain' });
@@ -110,6 +115,11 @@ export class HttpFlvHandler {
 
   /** Upgrades `GET /{app}/{room}.flv` to a WebSocket streaming binary FLV. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.whenMirrored(req, () => this.upgrade(req, socket, head));
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (socket.destroyed) return;
     const stream = this.find(req);
     if (stream === undefined) {
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
@@ -145,6 +155,20 @@ export class HttpFlvHandler {
   close(): void {
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
+  }
+
+  /** In a worker process, a stream not mirrored yet is asked for first; elsewhere `then` runs now. */
+  private whenMirrored(req: IncomingMessage, then: () => void): void {
+    const mirror = this.ctx.mirror;
+    const path = mirror === undefined ? undefined : parseFlvRequestUrl(req.url ?? '/');
+    if (mirror === undefined || path === undefined || this.find(req) !== undefined) {
+      then();
+      return;
+    }
+    mirror.ready(path.app, path.name).then(then, (err: unknown) => {
+      this.ctx.logger.warn({ err: (err as Error).message }, 'mirror failed');
+      then();
+    });
   }
 
   private find(req: IncomingMessage): LiveStream | undefined {

@@ -46,6 +46,7 @@ export class ConnectionLimiter implements ConnectionCounts {
   private readonly loggedPerIp = new Set<string>();
   /** Addresses refused for the total and logged, until the total is below the limit again. */
   private readonly loggedTotal = new Set<string>();
+  private readonly releases = new WeakMap<Socket, () => void>();
 
   constructor(maxTotal: number, maxPerIp: number, log: Logger) {
     this.maxTotal = maxTotal;
@@ -84,8 +85,27 @@ export class ConnectionLimiter implements ConnectionCounts {
     }
     this.open++;
     this.perIp.set(ip, fromIp + 1);
-    socket.once('close', () => this.release(ip));
+    const release = () => this.release(ip);
+    this.releases.set(socket, release);
+    socket.once('close', release);
     return true;
+  }
+
+  /**
+   * The socket moves to another process, which reports when it closed: it stays counted until the
+   * returned function is called (once; later calls do nothing).
+   */
+  handOver(socket: Socket): () => void {
+    const release = this.releases.get(socket);
+    if (release === undefined) return () => {};
+    socket.off('close', release);
+    this.releases.delete(socket);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      release();
+    };
   }
 
   private refuse(ip: string, listener: string, logged: Set<string>, why: string): void {

@@ -11,6 +11,7 @@ import {
   type PublishRequest,
   type ServerEvent,
   ServerSession,
+  type ServerSessionState,
 } from '@livego/rtmp-protocol';
 import type { ServerContext } from './context.js';
 import { acquireRtmpForm, releaseForm } from './forms.js';
@@ -38,6 +39,22 @@ interface Playing {
   toldUnpublished: boolean;
 }
 
+/** A connection handed over by the primary process at its first play (workers > 1). */
+export interface RtmpResume {
+  state: ServerSessionState;
+  /** The play request and what came after it in the same read. */
+  events: ServerEvent[];
+}
+
+/** Events that carry no payload: they travel with a handed-over session as plain data. */
+const PLAIN_EVENTS = new Set(['play', 'userControl', 'ack', 'pingResponse', 'pause', 'receiveMedia', 'stop']);
+
+/** A socket's libuv handle: reading is stopped on it before the socket goes to another process. */
+interface ReadableHandle {
+  reading?: boolean;
+  readStop?(): number;
+}
+
 export class RtmpConnection {
   private readonly ctx: ServerContext;
   private readonly socket: Socket;
@@ -49,14 +66,16 @@ export class RtmpConnection {
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   private startTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  /** Called once the connection went to a worker process (it is no longer this process's). */
+  onHandedOff: (() => void) | undefined;
 
-  constructor(ctx: ServerContext, socket: Socket) {
+  constructor(ctx: ServerContext, socket: Socket, resume?: RtmpResume) {
     this.ctx = ctx;
     this.socket = socket;
     this.id = ctx.nextId('rtmp');
     this.log = ctx.logger.child({ session: this.id });
     const c = ctx.config;
-    this.session = new ServerSession({
+    const options = {
       chunkSize: RTMP_OUT_CHUNK_SIZE,
       maxStreams: c.maxStreamsPerConnection,
       limits: {
@@ -66,26 +85,31 @@ export class RtmpConnection {
         maxAmfDepth: c.amfMaxDepth,
         maxAmfElements: c.amfMaxElements,
       },
-    });
+    };
+    this.session =
+      resume === undefined ? new ServerSession(options) : ServerSession.restore(resume.state, options);
     socket.setNoDelay(true);
     // Until it plays, a peer must keep talking; players are watched by the write timeout instead.
     socket.setTimeout(c.readTimeoutSec * 1000, () => {
       if (this.players.size === 0) this.destroy(`no data for ${c.readTimeoutSec} s`);
     });
-    this.handshakeTimer = setTimeout(
-      () => this.destroy(`no handshake within ${c.handshakeTimeoutSec} s`, 'warn'),
-      c.handshakeTimeoutSec * 1000,
-    );
-    this.startTimer = setTimeout(
-      () => this.destroy(`no publish or play within ${c.startTimeoutSec} s`, 'warn'),
-      c.startTimeoutSec * 1000,
-    );
-    this.handshakeTimer.unref();
-    this.startTimer.unref();
+    if (resume === undefined) {
+      this.handshakeTimer = setTimeout(
+        () => this.destroy(`no handshake within ${c.handshakeTimeoutSec} s`, 'warn'),
+        c.handshakeTimeoutSec * 1000,
+      );
+      this.startTimer = setTimeout(
+        () => this.destroy(`no publish or play within ${c.startTimeoutSec} s`, 'warn'),
+        c.startTimeoutSec * 1000,
+      );
+      this.handshakeTimer.unref();
+      this.startTimer.unref();
+    }
     socket.on('data', (buf: Buffer) => this.onData(buf));
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
     socket.on('close', () => this.cleanup());
-    this.log.debug({ remote: socket.remoteAddress }, 'rtmp connection');
+    this.log.debug({ remote: socket.remoteAddress, resumed: resume !== undefined }, 'rtmp connection');
+    if (resume !== undefined) this.handle(resume.events);
   }
 
   private get hub(): Hub {
@@ -94,9 +118,47 @@ export class RtmpConnection {
 
   private onData(buf: Buffer): void {
     if (this.closed) return;
-    const events = this.session.receive(buf, Date.now());
-    for (const e of events) this.onEvent(e);
+    this.handle(this.session.receive(buf, Date.now()));
+  }
+
+  private handle(events: ServerEvent[]): void {
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      if (e.type === 'play' && this.handOff(e, events.slice(i))) return;
+      this.onEvent(e);
+    }
     this.flush();
+  }
+
+  /**
+   * workers > 1: a connection's first play moves it, with its session, to the process serving the
+   * fewest viewers. Only a connection that has nothing else going on (no publish, no other play), whose
+   * pending events are plain data, and over plain TCP (TLS state cannot move). True when it went.
+   */
+  private handOff(req: PlayRequest, events: ServerEvent[]): boolean {
+    const pool = this.ctx.workers;
+    if (pool === undefined || this.closed || this.players.size > 0 || this.publishers.size > 0) return false;
+    if (this.ctx.app(req.app) === undefined || 'encrypted' in this.socket) return false;
+    if (!events.every((e) => PLAIN_EVENTS.has(e.type))) return false;
+    // Written output must be out of this process before the socket leaves it.
+    this.flush();
+    if (this.socket.writableLength > 0) return false;
+    const went = pool.handOffRtmp(this.socket, () => {
+      // No byte may be read here from now on: it would be lost to the worker.
+      const handle = (this.socket as unknown as { _handle?: ReadableHandle })._handle;
+      if (handle?.readStop === undefined) return undefined;
+      handle.reading = false;
+      handle.readStop();
+      return { state: this.session.snapshot(), events };
+    });
+    if (!went) return false;
+    this.started();
+    this.closed = true;
+    clearTimeout(this.handshakeTimer);
+    this.socket.setTimeout(0);
+    this.log.debug({ stream: `${req.app}/${req.streamName}` }, 'rtmp player handed to a worker');
+    this.onHandedOff?.();
+    return true;
   }
 
   private onEvent(e: ServerEvent): void {
@@ -156,6 +218,14 @@ export class RtmpConnection {
   }
 
   private async onPublish(req: PublishRequest): Promise<void> {
+    if (this.ctx.mirror !== undefined) {
+      this.session.rejectPublish(
+        req.requestId,
+        'publishing on a connection that plays is not served when workers > 1: publish on a new connection',
+      );
+      this.flush();
+      return;
+    }
     const app = this.ctx.app(req.app);
     if (app === undefined) {
       this.session.rejectPublish(req.requestId, `application ${req.app} is not configured`);

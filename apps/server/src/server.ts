@@ -11,7 +11,8 @@ import {
   type Socket,
 } from 'node:net';
 import { Hub } from '@livego/hub';
-import { ApiHandler } from './api.js';
+import { ApiHandler, sendJson } from './api.js';
+import { trackHttpConnections, WorkerPool, workerCount } from './cluster.js';
 import { type AppConfig, defaultConfig, parseListenAddress, type ServerConfig } from './config.js';
 import type { ServerContext, SessionInfo } from './context.js';
 import { createHlsServer, HlsService } from './hls.js';
@@ -74,7 +75,40 @@ export interface LivegoServer {
   address(): ServerAddresses;
 }
 
-type Listener = { name: keyof ServerAddresses; server: HttpServer | NetServer; addr: string };
+/** `http`: the HTTP server behind a plain listener that may hand connections to workers. */
+type Listener = {
+  name: keyof ServerAddresses;
+  server: HttpServer | NetServer;
+  addr: string;
+  http?: HttpServer;
+};
+
+/** The hub of one process, with the one shared-window timer per stream of merge_write_ms. */
+export function createHub(cfg: ServerConfig, overrides: { takeover?: boolean } = {}): Hub {
+  return new Hub({
+    gopNum: cfg.gopNum,
+    takeover: overrides.takeover ?? cfg.publishTakeover,
+    maxSubscribersPerStream: cfg.maxViewersPerStream,
+    maxStreams: cfg.maxStreams,
+    // One timer per stream and window: caught-up viewers get the window in one write each.
+    onSharedWindow: (stream) => {
+      if (cfg.mergeWriteMs === 0) setImmediate(() => stream.flushShared());
+      else setTimeout(() => stream.flushShared(), cfg.mergeWriteMs).unref();
+    },
+    subscriber: {
+      maxQueueBytes: cfg.viewerQueueBytes,
+      maxQueueMs: cfg.viewerQueueMs,
+      maxLagMs: cfg.viewerMaxLagMs,
+    },
+  });
+}
+
+/** The HTTP-FLV / WebSocket-FLV server of `flv` (it may not listen itself: see Listener.http). */
+export function createFlvHttpServer(cfg: ServerConfig, flv: HttpFlvHandler): HttpServer {
+  const server = createHttpServer(httpServerOptions(cfg), (req, res) => flv.handle(req, res));
+  server.on('upgrade', (req, socket, head) => flv.handleUpgrade(req, socket, head));
+  return server;
+}
 
 export function createServer(
   config: Partial<ServerConfig> = {},
@@ -91,22 +125,7 @@ export function createServer(
           logger: logger.child({ component: 'redis' }),
         })
       : new MemoryKeyStore());
-  const hub = new Hub({
-    gopNum: cfg.gopNum,
-    takeover: cfg.publishTakeover,
-    maxSubscribersPerStream: cfg.maxViewersPerStream,
-    maxStreams: cfg.maxStreams,
-    // One timer per stream and window: caught-up viewers get the window in one write each.
-    onSharedWindow: (stream) => {
-      if (cfg.mergeWriteMs === 0) setImmediate(() => stream.flushShared());
-      else setTimeout(() => stream.flushShared(), cfg.mergeWriteMs).unref();
-    },
-    subscriber: {
-      maxQueueBytes: cfg.viewerQueueBytes,
-      maxQueueMs: cfg.viewerQueueMs,
-      maxLagMs: cfg.viewerMaxLagMs,
-    },
-  });
+  const hub = createHub(cfg);
   const instance = randomBytes(3).toString('hex');
   let counter = 0;
   const apps = new Map<string, AppConfig>(cfg.apps.filter((a) => a.live).map((a) => [a.appname, a]));
@@ -130,10 +149,14 @@ export function createServer(
     cfg.maxConnectionsPerIp,
     logger.child({ component: 'limits' }),
   );
+  const pool =
+    workerCount(cfg.workers) > 1 ? new WorkerPool(ctx, limiter, workerCount(cfg.workers)) : undefined;
+  ctx.workers = pool;
   const rtmpConnections = new Set<RtmpConnection>();
   const onRtmpSocket = (socket: Socket) => {
     const conn = new RtmpConnection(ctx, socket);
     rtmpConnections.add(conn);
+    conn.onHandedOff = () => rtmpConnections.delete(conn);
     socket.on('close', () => rtmpConnections.delete(conn));
   };
   // livego: enable_rtmps turns rtmp_addr into TLS; rtmpsAddr serves TLS beside plain RTMP.
@@ -151,10 +174,23 @@ export function createServer(
   const flv = new HttpFlvHandler(ctx);
   const api = new ApiHandler(ctx);
   relays.register(api);
+  if (pool !== undefined) {
+    const workers = pool;
+    api.extraRoutes.set('/stat/workers', (_req, res) => sendJson(res, 200, { workers: workers.info() }));
+  }
   if (cfg.httpflvAddr !== '') {
-    const server = createHttpServer(httpServerOptions(cfg), (req, res) => flv.handle(req, res));
-    server.on('upgrade', (req, socket, head) => flv.handleUpgrade(req, socket, head));
-    listeners.push({ name: 'httpflv', server, addr: cfg.httpflvAddr });
+    const http = createFlvHttpServer(cfg, flv);
+    if (pool === undefined) listeners.push({ name: 'httpflv', server: http, addr: cfg.httpflvAddr });
+    else {
+      // Accepted paused: a connection a worker takes has not had a byte read here.
+      trackHttpConnections(http);
+      const front = createNetServer({ pauseOnConnect: true }, (socket) => {
+        if (pool.handOffHttp(socket)) return;
+        http.emit('connection', socket);
+        socket.resume();
+      });
+      listeners.push({ name: 'httpflv', server: front, addr: cfg.httpflvAddr, http });
+    }
   }
   // livego serves HLS only when its first app has hls: true; here every app with hls: true gets it.
   const hls = cfg.hlsAddr !== '' && cfg.apps.some((a) => a.live && a.hls) ? new HlsService(ctx) : undefined;
@@ -195,6 +231,7 @@ export function createServer(
       // Like livego, refuse to start without the key store it was told to use.
       if (keys instanceof RedisKeyStore) await keys.connect();
       try {
+        await pool?.start();
         for (const { l, a } of parsed) {
           await new Promise<void>((resolve, reject) => {
             l.server.once('error', reject);
@@ -206,6 +243,7 @@ export function createServer(
           logger.info({ listener: l.name, address: l.server.address() }, 'listening');
         }
       } catch (err) {
+        await pool?.stop(0);
         await closeAll(listeners, 0);
         await keys.close();
         throw err;
@@ -223,7 +261,7 @@ export function createServer(
         .map(
           (l) =>
             new Promise<void>((resolve) => {
-              const http = 'closeIdleConnections' in l.server ? l.server : undefined;
+              const http = l.http ?? ('closeIdleConnections' in l.server ? l.server : undefined);
               if (http !== undefined) httpOpen.add(http);
               l.server.close(() => {
                 if (http !== undefined) httpOpen.delete(http);
@@ -246,17 +284,21 @@ export function createServer(
         recorder?.close(left()) ?? true,
         hls?.flush(left()) ?? true,
         pollUntil(() => viewersDrained(hub) && httpDone(), left),
+        pool?.stop(left()) ?? true,
       ]);
       const clean = finished.every(Boolean);
       if (!clean)
         logger.warn(
-          { recordings: finished[0], hls: finished[1], viewers: finished[2] },
+          { recordings: finished[0], hls: finished[1], viewers: finished[2], workers: finished[3] },
           'stop: cut what had not finished',
         );
       hub.close();
       flv.close();
       for (const c of rtmpConnections) c.destroy('server stopping');
-      for (const l of listeners) if ('closeAllConnections' in l.server) l.server.closeAllConnections();
+      for (const l of listeners) {
+        const http = l.http ?? ('closeAllConnections' in l.server ? l.server : undefined);
+        http?.closeAllConnections();
+      }
       await withTimeout(Promise.all(unlistened), Math.max(100, graceMs / 4));
       await keys.close();
       logger.info({ clean }, 'stopped');
@@ -299,14 +341,14 @@ async function closeAll(listeners: Listener[], graceMs: number): Promise<void> {
  * True when every viewer has ended or (an RTMP player kept after its stream ended) has nothing
  * queued; bytes still in an HTTP viewer's socket are waited for by the caller.
  */
-function viewersDrained(hub: Hub): boolean {
+export function viewersDrained(hub: Hub): boolean {
   for (const s of hub.streams())
     for (const sub of s.subscribers) if (sub.kind !== 'rtmp' || sub.queuedPackets > 0) return false;
   return true;
 }
 
 /** Polls `cond` until it holds (true) or `left()` reaches 0 (false). */
-async function pollUntil(cond: () => boolean, left: () => number): Promise<boolean> {
+export async function pollUntil(cond: () => boolean, left: () => number): Promise<boolean> {
   while (!cond()) {
     if (left() === 0) return false;
     await new Promise((resolve) => setTimeout(resolve, Math.min(50, left())));

@@ -21,7 +21,14 @@ beforeAll(async () => {
     },
   });
   server = createServer(
-    { rtmpAddr: '127.0.0.1:0', httpflvAddr: '', hlsAddr: '', apiAddr: '127.0.0.1:0', apiKeysPerMinute: 3 },
+    {
+      rtmpAddr: '127.0.0.1:0',
+      httpflvAddr: '',
+      hlsAddr: '',
+      apiAddr: '127.0.0.1:0',
+      apiKeysPerMinute: 3,
+      workers: 1,
+    },
     { logger: pino({ level: 'warn' }, sink) },
   );
   await server.start();

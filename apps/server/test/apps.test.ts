@@ -34,7 +34,8 @@ beforeAll(async () => {
   );
   const { config, warnings } = loadConfig({ argv: [], env: {}, cwd });
   expect(warnings).toEqual(['livego.yaml: server[2] (off): live is not true, so the app is not served']);
-  server = await startServer({ ...config, playerWaitSec: 10 });
+  // Only the apps: the listeners stay on port 0 and in one process.
+  server = await startServer({ apps: config.apps, playerWaitSec: 10 });
 });
 afterAll(async () => {
   killAll();

@@ -34,6 +34,7 @@ export async function startServerWithLog(
   );
   const server = createServer(
     {
+      workers: 1,
       rtmpAddr: '127.0.0.1:0',
       httpflvAddr: '127.0.0.1:0',
       hlsAddr: '127.0.0.1:0',

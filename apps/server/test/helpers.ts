@@ -8,6 +8,7 @@ import { createServer, type LivegoServer } from '../src/index.js';
 export async function startServer(config: Partial<ServerConfig> = {}): Promise<LivegoServer> {
   const server = createServer(
     {
+      workers: 1,
       rtmpAddr: '127.0.0.1:0',
       httpflvAddr: '127.0.0.1:0',
       hlsAddr: '127.0.0.1:0',

@@ -30,6 +30,7 @@ async function start(config: Partial<ServerConfig>): Promise<{ server: LivegoSer
   const logs: string[] = [];
   const server = createServer(
     {
+      workers: 1,
       rtmpAddr: '127.0.0.1:0',
       httpflvAddr: '127.0.0.1:0',
       hlsAddr: '127.0.0.1:0',

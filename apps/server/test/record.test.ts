@@ -24,6 +24,7 @@ async function serverWithLog(flvDir: string): Promise<{ server: LivegoServer; li
   });
   const server = createServer(
     {
+      workers: 1,
       rtmpAddr: '127.0.0.1:0',
       httpflvAddr: '127.0.0.1:0',
       hlsAddr: '127.0.0.1:0',

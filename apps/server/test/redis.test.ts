@@ -247,6 +247,7 @@ describe('RedisKeyStore on a real redis-server', () => {
     const port = await freePort();
     const server = createServer(
       {
+        workers: 1,
         rtmpAddr: '127.0.0.1:0',
         httpflvAddr: '127.0.0.1:0',
         hlsAddr: '127.0.0.1:0',

@@ -41,7 +41,7 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 const MAX_HEADER_LENGTH = 18;
 const EXTENDED = 0xffffff;
 
-interface ChunkStreamState {
+export interface ChunkStreamState {
   id: number;
   /** False until a type 0 (or tolerated type 1) header has set every field. */
   started: boolean;
@@ -61,6 +61,21 @@ interface ChunkStreamState {
 }
 
 const NEED_MORE = -1;
+
+/**
+ * A decoder's whole state as plain, structured-cloneable data (`snapshot()` / `restore()`): what a
+ * session moved to another thread or process needs to go on reading the same chunk stream.
+ */
+export interface ChunkDecoderState {
+  chunkSize: number;
+  streams: ChunkStreamState[];
+  carry: Uint8Array;
+  /** Chunk stream id whose chunk body is being read (-1: none). */
+  body: number;
+  bodyRemaining: number;
+  buffered: number;
+  consumed: number;
+}
 
 export class ChunkDecoder {
   /** The peer's chunk size (changed by Set Chunk Size). */
@@ -86,6 +101,32 @@ export class ChunkDecoder {
     this.maxMessageLength = options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
     this.maxChunkStreams = options.maxChunkStreams ?? DEFAULT_MAX_CHUNK_STREAMS;
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+  }
+
+  /** The state to carry on elsewhere with `restore`; copies, so this decoder may go on too. */
+  snapshot(): ChunkDecoderState {
+    return {
+      chunkSize: this.chunkSize,
+      streams: [...this.streams.values()].map((cs) => ({ ...cs, buffer: cs.buffer?.slice() })),
+      carry: this.carry.slice(),
+      body: this.body?.id ?? -1,
+      bodyRemaining: this.bodyRemaining,
+      buffered: this.buffered,
+      consumed: this.consumed,
+    };
+  }
+
+  /** Takes over a `snapshot()`: the next `push` continues where the snapshotted decoder stopped. */
+  restore(state: ChunkDecoderState): void {
+    this.chunkSize = state.chunkSize;
+    this.streams.clear();
+    for (const cs of state.streams) this.streams.set(cs.id, { ...cs });
+    this.carry = state.carry;
+    this.body = state.body < 0 ? undefined : this.streams.get(state.body);
+    this.bodyRemaining = this.body === undefined ? 0 : state.bodyRemaining;
+    this.buffered = state.buffered;
+    this.consumed = state.consumed;
+    this.error = undefined;
   }
 
   /**

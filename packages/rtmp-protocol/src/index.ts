@@ -69,6 +69,7 @@ export {
   type ServerEvent,
   ServerSession,
   type ServerSessionOptions,
+  type ServerSessionState,
 } from './server-session.js';
 export {
   type CommonEvent,

@@ -13,6 +13,7 @@ import { type Command, encodeData } from './message.js';
 import {
   type CommonEvent,
   SessionBase,
+  type SessionBaseState,
   type SessionOptions,
   type StatusInfo,
   statusInfo,
@@ -83,6 +84,21 @@ export interface ServerSessionOptions extends SessionOptions {
   maxStreams?: number;
 }
 
+/**
+ * A server session's whole state (`ServerSession.snapshot()`), plain and structured-cloneable: post it
+ * to a worker thread or process with the socket, and `ServerSession.restore` it there.
+ */
+export interface ServerSessionState extends SessionBaseState {
+  connected: boolean;
+  app: string;
+  tcUrl: string;
+  objectEncoding: number;
+  nextStreamId: number;
+  nextRequestId: number;
+  streams: [number, StreamEntry][];
+  requests: [number, PendingRequest][];
+}
+
 /** Default `maxStreams`. */
 export const DEFAULT_MAX_STREAMS = 16;
 
@@ -144,6 +160,40 @@ export class ServerSession extends SessionBase<ServerEvent> {
     super(options);
     this.maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
     this.handshake = new ServerHandshake(options.handshake);
+  }
+
+  /**
+   * The state to go on with elsewhere (another thread or process, given the socket): call it between
+   * `receive` calls, after `takeOutput()`. Requests still pending (a `play` not yet answered) carry
+   * over and are answered by the restored session. Throws RtmpError before the handshake is done.
+   */
+  snapshot(): ServerSessionState {
+    return {
+      ...this.baseState(),
+      connected: this.connected,
+      app: this.app,
+      tcUrl: this.tcUrl,
+      objectEncoding: this.objectEncoding,
+      nextStreamId: this.nextStreamId,
+      nextRequestId: this.nextRequestId,
+      streams: [...this.streams].map(([id, s]) => [id, { ...s }]),
+      requests: [...this.requests].map(([id, r]) => [id, { ...r }]),
+    };
+  }
+
+  /** A session that continues a `snapshot()`, with this side's limits (`options`). */
+  static restore(state: ServerSessionState, options: ServerSessionOptions = {}): ServerSession {
+    const session = new ServerSession(options);
+    session.restoreBase(state);
+    session.connected = state.connected;
+    session.app = state.app;
+    session.tcUrl = state.tcUrl;
+    session.objectEncoding = state.objectEncoding;
+    session.nextStreamId = state.nextStreamId;
+    session.nextRequestId = state.nextRequestId;
+    for (const [id, s] of state.streams) session.streams.set(id, { ...s });
+    for (const [id, r] of state.requests) session.requests.set(id, { ...r });
+    return session;
   }
 
   override receive(bytes: Uint8Array, nowMs?: number): ServerEvent[] {

@@ -4,7 +4,12 @@
  * and out. Sans-I/O: `receive(bytes, nowMs)` returns events, output is read with `takeOutput()`.
  */
 import { type AmfDecodeOptions, type AmfObject, type AmfValue, DEFAULT_MAX_ELEMENTS } from '@livego/amf';
-import { ChunkDecoder, type ChunkDecoderOptions, type RawMessage } from './chunk-decoder.js';
+import {
+  ChunkDecoder,
+  type ChunkDecoderOptions,
+  type ChunkDecoderState,
+  type RawMessage,
+} from './chunk-decoder.js';
 import { encodeMessageChunks, type OutgoingMessage } from './chunk-encoder.js';
 import {
   BandwidthLimitType,
@@ -102,6 +107,19 @@ export interface SessionOptions {
   };
 }
 
+/** What both roles carry over in a session snapshot (plain, structured-cloneable data). */
+export interface SessionBaseState {
+  decoder: ChunkDecoderState;
+  outChunkSize: number;
+  nowMs: number;
+  received: number;
+  receivedAtLastAck: number;
+  ackWindow: number;
+  sentWindow: number | undefined;
+  lastLimitType: BandwidthLimitTypeId | undefined;
+  pingSentAt: [number, number][];
+}
+
 interface Handshaker {
   receive(bytes: Uint8Array): HandshakeEvent[];
 }
@@ -136,6 +154,47 @@ export abstract class SessionBase<E extends { type: string }> {
     };
     this.announcedChunkSize = options.chunkSize ?? 4096;
     this.announcedWindow = options.windowAckSize ?? DEFAULT_WINDOW_ACK_SIZE;
+  }
+
+  /**
+   * The connection-level state, for a session that goes on in another thread or process. Only once the
+   * handshake is done, the session is open and its output has been taken (nothing may be lost).
+   */
+  protected baseState(): SessionBaseState {
+    if (this.handshake !== undefined || this.closedFlag || this.output.length > 0) {
+      const why =
+        this.handshake !== undefined
+          ? 'the handshake is not done'
+          : this.closedFlag
+            ? 'it is closed'
+            : 'output is waiting (takeOutput first)';
+      throw new RtmpError('RTMP_PROTOCOL', `a session can be snapshotted only when idle: ${why}`);
+    }
+    return {
+      decoder: this.decoder.snapshot(),
+      outChunkSize: this.outChunkSize,
+      nowMs: this.nowMs,
+      received: this.received,
+      receivedAtLastAck: this.receivedAtLastAck,
+      ackWindow: this.ackWindow,
+      sentWindow: this.sentWindow,
+      lastLimitType: this.lastLimitType,
+      pingSentAt: [...this.pingSentAt],
+    };
+  }
+
+  /** Takes over `baseState()`: the handshake is skipped and the chunk stream continues. */
+  protected restoreBase(state: SessionBaseState): void {
+    this.handshake = undefined;
+    this.decoder.restore(state.decoder);
+    this.outChunkSize = state.outChunkSize;
+    this.nowMs = state.nowMs;
+    this.received = state.received;
+    this.receivedAtLastAck = state.receivedAtLastAck;
+    this.ackWindow = state.ackWindow;
+    this.sentWindow = state.sentWindow;
+    this.lastLimitType = state.lastLimitType;
+    this.pingSentAt = new Map(state.pingSentAt);
   }
 
   /** True after an error or close(): input is ignored and nothing more is written. */
