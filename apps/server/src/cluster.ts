@@ -11,8 +11,10 @@
  *   here forwards every packet once over the IPC channel; the worker's own hub fans it out to its
  *   viewers with the same shared path. So a packet crosses to each worker once, never once per viewer.
  * - A viewer goes to the process serving the fewest viewer connections (this one included).
- * - The API asks the workers for their players; the limits are counted here, where every connection
- *   is accepted, until the worker says the connection closed.
+ * - The API asks the workers for their players; the connection limits are counted here, where every
+ *   connection is accepted, until the worker says the connection closed. Each process tells the
+ *   others how many viewers of a stream it has, and each hub counts those against
+ *   max_viewers_per_stream (joins in the same instant in two processes may pass it by one each).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -45,6 +47,8 @@ export type ToWorker =
   /** Answer to a watch of a stream that has no publisher now. */
   | { t: 'absent'; key: string }
   | { t: 'players'; req: number }
+  /** Viewers of `key` in the other processes, for max_viewers_per_stream. */
+  | { t: 'elsewhere'; key: string; n: number }
   | { t: 'stop'; graceMs: number };
 
 export type FromWorker =
@@ -52,6 +56,8 @@ export type FromWorker =
   | { t: 'watch'; app: string; name: string }
   | { t: 'unwatch'; key: string }
   | { t: 'closed'; conn: number }
+  /** Its viewers of `key` now. */
+  | { t: 'viewers'; key: string; n: number }
   | { t: 'players'; req: number; rows: PlayerRow[] }
   | { t: 'stopped'; clean: boolean };
 
@@ -96,6 +102,8 @@ interface Slot {
   conns: Map<number, () => void>;
   /** Streams it mirrors: the internal subscriber forwarding each. */
   watches: Map<string, Subscriber>;
+  /** Its viewers per stream, as it last said. */
+  viewers: Map<string, number>;
   inFlightBytes: number;
 }
 
@@ -111,6 +119,7 @@ export class WorkerPool {
   private nextReq = 0;
   private stopping = false;
   private readonly pendingRows = new Map<number, (rows: PlayerRow[]) => void>();
+  private readonly unlisten: () => void;
 
   private readonly count: number;
 
@@ -120,6 +129,25 @@ export class WorkerPool {
     this.log = ctx.logger.child({ component: 'workers' });
     this.entry = workerEntry();
     this.count = workers;
+    // This process's viewers change: the workers that mirror the stream hear of it.
+    this.unlisten = ctx.hub.on((e) => {
+      if (e.type === 'subscribe' || e.type === 'unsubscribe') this.tellViewers(e.stream.key);
+    });
+  }
+
+  /** Viewers of `key` in the workers (for this process's hub). */
+  viewersElsewhere(key: string): number {
+    let n = 0;
+    for (const s of this.slots) n += s.viewers.get(key) ?? 0;
+    return n;
+  }
+
+  /** Tells each worker mirroring `key` how many viewers it has in the other processes. */
+  private tellViewers(key: string): void {
+    const here = this.ctx.hub.streams().find((s) => s.key === key)?.subscribers.size ?? 0;
+    const total = here + this.viewersElsewhere(key);
+    for (const s of this.slots)
+      if (s.watches.has(key)) this.send(s, { t: 'elsewhere', key, n: total - (s.viewers.get(key) ?? 0) });
   }
 
   /** Starts the workers; resolves when every one is ready (or throws after a timeout). */
@@ -202,6 +230,7 @@ export class WorkerPool {
   /** Tells every worker to stop within `graceMs` and waits for them to exit; true when all did cleanly. */
   async stop(graceMs: number): Promise<boolean> {
     this.stopping = true;
+    this.unlisten();
     const exits = this.slots.map(
       (s) =>
         new Promise<boolean>((resolve) => {
@@ -240,7 +269,15 @@ export class WorkerPool {
   private spawn(index: number): Slot {
     // Flags such as --cpu-prof or --inspect are this process's; a worker starts plain.
     const proc = fork(this.entry, [], { serialization: 'advanced', execArgv: [], stdio: 'inherit' });
-    const slot: Slot = { index, proc, ready: false, conns: new Map(), watches: new Map(), inFlightBytes: 0 };
+    const slot: Slot = {
+      index,
+      proc,
+      ready: false,
+      conns: new Map(),
+      watches: new Map(),
+      viewers: new Map(),
+      inFlightBytes: 0,
+    };
     proc.on('message', (m: FromWorker) => this.onMessage(slot, m));
     proc.on('error', (err) => this.log.error({ worker: index, err: err.message }, 'worker error'));
     proc.once('exit', (code, signal) => this.onExit(slot, code, signal));
@@ -253,6 +290,9 @@ export class WorkerPool {
     slot.conns.clear();
     for (const sub of slot.watches.values()) sub.close();
     slot.watches.clear();
+    const keys = [...slot.viewers.keys()];
+    slot.viewers.clear();
+    for (const key of keys) this.tellViewers(key);
     if (this.stopping) return;
     this.log.error(
       { worker: slot.index, code, signal },
@@ -284,6 +324,11 @@ export class WorkerPool {
         return;
       case 'players':
         this.pendingRows.get(m.req)?.(m.rows);
+        return;
+      case 'viewers':
+        if (m.n === 0) slot.viewers.delete(m.key);
+        else slot.viewers.set(m.key, m.n);
+        this.tellViewers(m.key);
         return;
       case 'stopped':
         return;
@@ -325,6 +370,7 @@ export class WorkerPool {
       return;
     }
     slot.watches.set(key, sub);
+    this.tellViewers(key);
     if (this.ctx.hub.stream(app, name)?.publisher === undefined) {
       this.send(slot, { t: 'absent', key });
       return;

@@ -84,11 +84,15 @@ type Listener = {
 };
 
 /** The hub of one process, with the one shared-window timer per stream of merge_write_ms. */
-export function createHub(cfg: ServerConfig, overrides: { takeover?: boolean } = {}): Hub {
+export function createHub(
+  cfg: ServerConfig,
+  overrides: { takeover?: boolean; viewersElsewhere?: (key: string) => number } = {},
+): Hub {
   return new Hub({
     gopNum: cfg.gopNum,
     takeover: overrides.takeover ?? cfg.publishTakeover,
     maxSubscribersPerStream: cfg.maxViewersPerStream,
+    viewersElsewhere: overrides.viewersElsewhere,
     maxStreams: cfg.maxStreams,
     // One timer per stream and window: caught-up viewers get the window in one write each.
     onSharedWindow: (stream) => {
@@ -125,7 +129,8 @@ export function createServer(
           logger: logger.child({ component: 'redis' }),
         })
       : new MemoryKeyStore());
-  const hub = createHub(cfg);
+  let pool: WorkerPool | undefined;
+  const hub = createHub(cfg, { viewersElsewhere: (key) => pool?.viewersElsewhere(key) ?? 0 });
   const instance = randomBytes(3).toString('hex');
   let counter = 0;
   const apps = new Map<string, AppConfig>(cfg.apps.filter((a) => a.live).map((a) => [a.appname, a]));
@@ -149,8 +154,7 @@ export function createServer(
     cfg.maxConnectionsPerIp,
     logger.child({ component: 'limits' }),
   );
-  const pool =
-    workerCount(cfg.workers) > 1 ? new WorkerPool(ctx, limiter, workerCount(cfg.workers)) : undefined;
+  if (workerCount(cfg.workers) > 1) pool = new WorkerPool(ctx, limiter, workerCount(cfg.workers));
   ctx.workers = pool;
   const rtmpConnections = new Set<RtmpConnection>();
   const onRtmpSocket = (socket: Socket) => {

@@ -44,8 +44,10 @@ class Mirror {
   constructor(hub: Hub) {
     this.hub = hub;
     hub.on((e) => {
+      if (e.type !== 'subscribe' && e.type !== 'unsubscribe') return;
+      send({ t: 'viewers', key: e.stream.key, n: e.stream.subscribers.size });
       if (e.type === 'subscribe') this.hold(e.stream.app, e.stream.name);
-      else if (e.type === 'unsubscribe' && e.stream.subscribers.size === 0) this.idle(e.stream.key);
+      else if (e.stream.subscribers.size === 0) this.idle(e.stream.key);
     });
   }
 
@@ -163,7 +165,8 @@ function writeAll(pub: Publisher, packets: WirePacket[]): void {
 /** One worker: a hub of mirrors, the HTTP-FLV handler and RTMP connections resumed from the primary. */
 function startWorker(index: number, config: ServerConfig): (m: ToWorker, socket: Socket | undefined) => void {
   const logger: Logger = createLogger(config.level).child({ worker: index });
-  const hub = createHub(config, { takeover: true });
+  const elsewhere = new Map<string, number>();
+  const hub = createHub(config, { takeover: true, viewersElsewhere: (key) => elsewhere.get(key) ?? 0 });
   const mirror = new Mirror(hub);
   const apps = new Map(config.apps.filter((a) => a.live).map((a) => [a.appname, a]));
   const instance = randomBytes(3).toString('hex');
@@ -235,6 +238,10 @@ function startWorker(index: number, config: ServerConfig): (m: ToWorker, socket:
       }
       case 'players':
         send({ t: 'players', req: m.req, rows: playerRows(hub.streams(), ctx, rates) });
+        return;
+      case 'elsewhere':
+        if (m.n === 0) elsewhere.delete(m.key);
+        else elsewhere.set(m.key, m.n);
         return;
       case 'stop':
         void stop(m.graceMs);

@@ -153,6 +153,40 @@ describe('workers: 2', () => {
     await waitFor(() => server.connections.total === 0, 5000, 'the limit count back to 0');
   });
 
+  it('counts the viewers of every process against max_viewers_per_stream', async () => {
+    const limited = await startServer({
+      workers: 2,
+      rtmpNoauth: true,
+      maxViewersPerStream: 3,
+      level: 'silent',
+    });
+    try {
+      const pub = publishFlv(media.file, rtmpUrl(limited, '/live/capped'), { realtime: true });
+      await waitFor(
+        () => limited.hub.stream('live', 'capped')?.publisher !== undefined,
+        10_000,
+        'the publisher',
+      );
+      const flvUrl = url(limited, 'httpflv', '/live/capped.flv');
+      const viewers = [0, 1, 2].map(() => new AbortController());
+      const bodies = viewers.map((c) => fetch(flvUrl, { signal: c.signal }));
+      expect((await Promise.all(bodies)).map((r) => r.status)).toEqual([200, 200, 200]);
+      // Two in one process, one in the other: a fourth is refused in either.
+      for (let i = 0; i < 2; i++) {
+        const res = await fetch(flvUrl);
+        expect(res.status).toBe(503);
+        expect(await res.text()).toBe('stream live/capped has 3 viewers, limit is 3\n');
+      }
+      const rtmp = new SpyPlayer(limited.address().rtmp!.port, '/live/capped');
+      await rtmp.closed;
+      expect(rtmp.statuses()).toContain('1:NetStream.Play.Failed');
+      for (const c of viewers) c.abort();
+      pub.child.kill('SIGKILL');
+    } finally {
+      await limited.stop(500);
+    }
+  });
+
   it('replaces a worker that died; the new one serves viewers', async () => {
     const before = (await workers())[1]!;
     process.kill(before.pid, 'SIGKILL');

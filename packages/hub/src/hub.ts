@@ -29,6 +29,11 @@ export interface HubOptions {
   subscriber?: Partial<SubscriberOptions>;
   /** Viewers one stream may have (default 10000); internal subscribers are not counted. */
   maxSubscribersPerStream?: number;
+  /**
+   * Viewers of a stream (`app/name`) served elsewhere — other processes or hubs sharing one limit —
+   * counted against `maxSubscribersPerStream` with this hub's own.
+   */
+  viewersElsewhere?: (key: string) => number;
   /** Streams held at once, published or waited for by a viewer (default 1000). */
   maxStreams?: number;
   /**
@@ -78,6 +83,7 @@ export class Hub {
   private readonly maxSubscribersPerStream: number;
   private readonly maxStreams: number;
   private readonly onSharedWindow: ((stream: LiveStream) => void) | undefined;
+  private readonly viewersElsewhere: ((key: string) => number) | undefined;
   private closed = false;
 
   constructor(options: HubOptions = {}) {
@@ -103,6 +109,7 @@ export class Hub {
     );
     this.maxStreams = limit('maxStreams', options.maxStreams, 1000, 1);
     this.onSharedWindow = options.onSharedWindow;
+    this.viewersElsewhere = options.viewersElsewhere;
   }
 
   /** Listens to hub events; returns the function that stops listening. */
@@ -154,12 +161,13 @@ export class Hub {
   subscribe(app: string, name: string, info: SubscriberInfo, sink: SubscriberSink): Subscriber {
     this.assertOpen();
     if (info.internal !== true) {
-      const existing = this.streamMap.get(streamKey(app, name));
-      const viewers = existing?.subscribers.size ?? 0;
+      const key = streamKey(app, name);
+      const existing = this.streamMap.get(key);
+      const viewers = (existing?.subscribers.size ?? 0) + (this.viewersElsewhere?.(key) ?? 0);
       if (viewers >= this.maxSubscribersPerStream) {
         throw new HubError(
           'HUB_TOO_MANY_VIEWERS',
-          `stream ${streamKey(app, name)} has ${viewers} viewers, limit is ${this.maxSubscribersPerStream}`,
+          `stream ${key} has ${viewers} viewers, limit is ${this.maxSubscribersPerStream}`,
           { field: 'maxSubscribersPerStream' },
         );
       }

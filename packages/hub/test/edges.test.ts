@@ -404,6 +404,25 @@ describe('hub limits', () => {
     ).not.toThrow();
   });
 
+  it('counts the viewers served elsewhere against maxSubscribersPerStream', () => {
+    const elsewhere = new Map([['live/x', 2]]);
+    const hub = new Hub({ maxSubscribersPerStream: 3, viewersElsewhere: (key) => elsewhere.get(key) ?? 0 });
+    hub.subscribe('live', 'x', { id: 'v0', kind: 'x' }, recordingSink(countingForm()));
+    expect(() =>
+      hub.subscribe('live', 'x', { id: 'v1', kind: 'x' }, recordingSink(countingForm())),
+    ).toThrowError(
+      expect.objectContaining({
+        code: 'HUB_TOO_MANY_VIEWERS',
+        message: 'stream live/x has 3 viewers, limit is 3',
+      }),
+    );
+    // Another stream, and this one once the others left, have room.
+    hub.subscribe('live', 'y', { id: 'v2', kind: 'x' }, recordingSink(countingForm()));
+    elsewhere.set('live/x', 1);
+    hub.subscribe('live', 'x', { id: 'v3', kind: 'x' }, recordingSink(countingForm()));
+    expect(hub.stream('live', 'x')!.subscribers.size).toBe(2);
+  });
+
   it('refuses a stream over maxStreams, whether published or waited for', () => {
     const hub = new Hub({ maxStreams: 2 });
     const pub = hub.publish('live', 'a', { id: 'p', kind: 'rtmp' }, pubSink());
