@@ -20,7 +20,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let suites = 0;
-for (const dir of ['packages', 'apps']) {
+for (const dir of ['packages', 'apps', 'tools']) {
   for (const name of readdirSync(join(root, dir))) {
     const file = join(reports, `${name}.json`);
     if (!existsSync(file)) continue;

@@ -18,18 +18,17 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import type { Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { MediaPacket, PacketKind, Subscriber } from '@livego/hub';
 import type { ServerEvent, ServerSessionState } from '@livego/rtmp-protocol';
-import type { PlayerRow } from './api.js';
 import type { ServerConfig } from './config.js';
 import type { ServerContext } from './context.js';
 import { FLV_FORM } from './forms.js';
 import type { ConnectionLimiter } from './limits.js';
 import type { Logger } from './logger.js';
+import type { PlayerRow } from './rates.js';
 
 /** A packet on the IPC channel: kind, rebased timestamp, payload. */
 export type WirePacket = [PacketKind, number, Uint8Array];
@@ -404,9 +403,4 @@ function packetBytes(packets: WirePacket[]): number {
   let n = 0;
   for (const p of packets) n += p[2].length;
   return n;
-}
-
-/** Makes an HTTP server that never listens time its requests (Node starts that on 'listening'). */
-export function trackHttpConnections(server: HttpServer): void {
-  server.emit('listening');
 }

@@ -9,7 +9,7 @@
  * we issue, and a room may not have that shape; a lookup that cannot be answered fails closed.
  */
 import { LivegoError } from '@livego/amf';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { parseListenAddress } from './config.js';
 import { KEY_LENGTH, type KeyStore, newChannelKey, redactKey } from './keys.js';
 import type { Logger } from './logger.js';
@@ -97,56 +97,81 @@ return false
 `;
 
 type Script = (...keys: string[]) => Promise<unknown>;
+type ScriptName = 'get' | 'key' | 'reset' | 'delete' | 'room';
+
+interface Client {
+  redis: Redis;
+  scripts: Record<ScriptName, Script>;
+}
 
 export class RedisKeyStore implements KeyStore {
   readonly addr: string;
-  private readonly redis: Redis;
+  private readonly options: RedisKeyStoreOptions;
+  private readonly host: string;
+  private readonly port: number;
+  /** ioredis is loaded on first use: a server without Redis does not pay its ~20 MB. */
+  private client: Promise<Client> | undefined;
+  private redis: Redis | undefined;
   private readonly log: Logger | undefined;
-  private readonly scripts: Record<'get' | 'key' | 'reset' | 'delete' | 'room', Script>;
   private wasReady = false;
   private connecting: Promise<void> | undefined;
   private closed = false;
 
   constructor(options: RedisKeyStoreOptions) {
     const a = parseListenAddress(options.addr, 'redis_addr');
-    this.addr = `${a.host ?? '127.0.0.1'}:${a.port}`;
+    this.host = a.host ?? '127.0.0.1';
+    this.port = a.port;
+    this.addr = `${this.host}:${a.port}`;
+    this.options = options;
     this.log = options.logger;
-    const maxDelayMs = options.maxReconnectDelayMs ?? 1000;
-    this.redis = new Redis({
-      host: a.host ?? '127.0.0.1',
-      port: a.port,
-      password: options.password === '' ? undefined : options.password,
-      db: 0,
-      lazyConnect: true,
-      connectTimeout: options.connectTimeoutMs ?? 2000,
-      commandTimeout: options.commandTimeoutMs ?? 2000,
-      // Nothing waits for a Redis that is away: commands fail at once and a publish is refused.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: (attempt) => Math.min(attempt * 100, maxDelayMs),
+  }
+
+  private load(): Promise<Client> {
+    this.client ??= import('ioredis').then(({ Redis }) => {
+      const o = this.options;
+      const maxDelayMs = o.maxReconnectDelayMs ?? 1000;
+      const redis = new Redis({
+        host: this.host,
+        port: this.port,
+        password: o.password === '' ? undefined : o.password,
+        db: 0,
+        lazyConnect: true,
+        connectTimeout: o.connectTimeoutMs ?? 2000,
+        commandTimeout: o.commandTimeoutMs ?? 2000,
+        // Nothing waits for a Redis that is away: commands fail at once and a publish is refused.
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        retryStrategy: (attempt) => Math.min(attempt * 100, maxDelayMs),
+      });
+      redis.on('ready', () => {
+        this.wasReady = true;
+        this.log?.info({ redis: this.addr }, 'Redis connected');
+      });
+      redis.on('error', (err: Error) => {
+        // One line per outage, not one per reconnect attempt.
+        if (this.wasReady) this.log?.error({ redis: this.addr, err: err.message }, 'Redis unavailable');
+        else this.log?.debug({ redis: this.addr, err: err.message }, 'Redis error');
+        this.wasReady = false;
+      });
+      const define = (name: string, numberOfKeys: number, lua: string): Script => {
+        redis.defineCommand(name, { numberOfKeys, lua });
+        const fn = (redis as unknown as Record<string, Script>)[name]!;
+        return fn.bind(redis);
+      };
+      this.redis = redis;
+      if (this.closed) redis.disconnect();
+      return {
+        redis,
+        scripts: {
+          get: define('livegoKeyGet', 2, GET_LUA),
+          key: define('livegoKeyFind', 1, KEY_LUA),
+          reset: define('livegoKeyReset', 2, RESET_LUA),
+          delete: define('livegoKeyDelete', 1, DELETE_LUA),
+          room: define('livegoKeyRoom', 1, ROOM_LUA),
+        },
+      };
     });
-    this.redis.on('ready', () => {
-      this.wasReady = true;
-      this.log?.info({ redis: this.addr }, 'Redis connected');
-    });
-    this.redis.on('error', (err: Error) => {
-      // One line per outage, not one per reconnect attempt.
-      if (this.wasReady) this.log?.error({ redis: this.addr, err: err.message }, 'Redis unavailable');
-      else this.log?.debug({ redis: this.addr, err: err.message }, 'Redis error');
-      this.wasReady = false;
-    });
-    const define = (name: string, numberOfKeys: number, lua: string): Script => {
-      this.redis.defineCommand(name, { numberOfKeys, lua });
-      const fn = (this.redis as unknown as Record<string, Script>)[name]!;
-      return fn.bind(this.redis);
-    };
-    this.scripts = {
-      get: define('livegoKeyGet', 2, GET_LUA),
-      key: define('livegoKeyFind', 1, KEY_LUA),
-      reset: define('livegoKeyReset', 2, RESET_LUA),
-      delete: define('livegoKeyDelete', 1, DELETE_LUA),
-      room: define('livegoKeyRoom', 1, ROOM_LUA),
-    };
+    return this.client;
   }
 
   /**
@@ -157,7 +182,8 @@ export class RedisKeyStore implements KeyStore {
     if (this.closed)
       return Promise.reject(new KeyStoreError('KEYS_UNAVAILABLE', 'channel key store is closed'));
     if (this.connecting !== undefined) return this.connecting;
-    if (this.redis.status !== 'wait' && this.redis.status !== 'end') return Promise.resolve();
+    const status = this.redis?.status;
+    if (status !== undefined && status !== 'wait' && status !== 'end') return Promise.resolve();
     this.connecting = this.open().finally(() => {
       this.connecting = undefined;
     });
@@ -165,26 +191,27 @@ export class RedisKeyStore implements KeyStore {
   }
 
   private async open(): Promise<void> {
+    const { redis } = await this.load();
     let lastError: Error | undefined;
     const onError = (err: Error) => {
       lastError = err;
     };
-    this.redis.on('error', onError);
+    redis.on('error', onError);
     try {
-      await this.redis.connect();
-      await this.redis.ping();
+      await redis.connect();
+      await redis.ping();
     } catch (err) {
-      this.redis.disconnect();
+      redis.disconnect();
       throw this.wrap(lastError ?? err);
     } finally {
-      this.redis.off('error', onError);
+      redis.off('error', onError);
     }
   }
 
   async get(room: string): Promise<string> {
     checkRoom(room);
     for (let i = 0; i < MAX_CANDIDATES; i++) {
-      const r = (await this.run(this.scripts.get, room, newChannelKey())) as [number, string];
+      const r = (await this.run('get', room, newChannelKey())) as [number, string];
       const [status, value] = r;
       if (status === 1 && KEY_SHAPE.test(value)) return value;
       if (status !== 0) {
@@ -199,14 +226,14 @@ export class RedisKeyStore implements KeyStore {
 
   async keyForRoom(room: string): Promise<string | undefined> {
     checkRoom(room);
-    const key = await this.run(this.scripts.key, room);
+    const key = await this.run('key', room);
     return typeof key === 'string' && KEY_SHAPE.test(key) ? key : undefined;
   }
 
   async reset(room: string): Promise<string> {
     checkRoom(room);
     for (let i = 0; i < MAX_CANDIDATES; i++) {
-      const key = await this.run(this.scripts.reset, room, newChannelKey());
+      const key = await this.run('reset', room, newChannelKey());
       if (typeof key === 'string') return key;
     }
     throw new KeyStoreError('KEYS_CONFLICT', `no free channel key after ${MAX_CANDIDATES} candidates`);
@@ -214,28 +241,29 @@ export class RedisKeyStore implements KeyStore {
 
   async delete(room: string): Promise<boolean> {
     checkRoom(room);
-    return (await this.run(this.scripts.delete, room)) === 1;
+    return (await this.run('delete', room)) === 1;
   }
 
   async roomForKey(key: string): Promise<string | undefined> {
     if (!KEY_SHAPE.test(key)) return undefined;
-    const room = await this.run(this.scripts.room, key);
+    const room = await this.run('room', key);
     // A key-shaped "room" means the token was a room name whose key points back (livego #213).
     return typeof room === 'string' && !KEY_SHAPE.test(room) ? room : undefined;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    this.redis.disconnect();
+    this.redis?.disconnect();
   }
 
-  private async run(script: Script, ...keys: string[]): Promise<unknown> {
+  private async run(name: ScriptName, ...keys: string[]): Promise<unknown> {
     if (this.closed) throw new KeyStoreError('KEYS_UNAVAILABLE', 'channel key store is closed');
+    const { redis, scripts } = await this.load();
     // Used without connect(): connect on first use, every caller waiting for the same attempt.
-    const status = this.redis.status;
+    const status = redis.status;
     if (this.connecting !== undefined || status === 'wait' || status === 'end') await this.connect();
     try {
-      return await script(...keys);
+      return await scripts[name](...keys);
     } catch (err) {
       throw this.wrap(err);
     }

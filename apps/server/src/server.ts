@@ -10,9 +10,9 @@ import {
   type Server as NetServer,
   type Socket,
 } from 'node:net';
-import { Hub } from '@livego/hub';
+import type { Hub } from '@livego/hub';
 import { ApiHandler, sendJson } from './api.js';
-import { trackHttpConnections, WorkerPool, workerCount } from './cluster.js';
+import { WorkerPool, workerCount } from './cluster.js';
 import { type AppConfig, defaultConfig, parseListenAddress, type ServerConfig } from './config.js';
 import type { ServerContext, SessionInfo } from './context.js';
 import { createHlsServer, HlsService } from './hls.js';
@@ -27,6 +27,13 @@ import {
   refuseWith503,
 } from './limits.js';
 import { createLogger, type Logger } from './logger.js';
+import {
+  createFlvHttpServer,
+  createHub,
+  pollUntil,
+  trackHttpConnections,
+  viewersDrained,
+} from './process-parts.js';
 import { Recorder } from './record.js';
 import { RedisKeyStore } from './redis-keys.js';
 import { RelayManager } from './relay.js';
@@ -82,37 +89,6 @@ type Listener = {
   addr: string;
   http?: HttpServer;
 };
-
-/** The hub of one process, with the one shared-window timer per stream of merge_write_ms. */
-export function createHub(
-  cfg: ServerConfig,
-  overrides: { takeover?: boolean; viewersElsewhere?: (key: string) => number } = {},
-): Hub {
-  return new Hub({
-    gopNum: cfg.gopNum,
-    takeover: overrides.takeover ?? cfg.publishTakeover,
-    maxSubscribersPerStream: cfg.maxViewersPerStream,
-    viewersElsewhere: overrides.viewersElsewhere,
-    maxStreams: cfg.maxStreams,
-    // One timer per stream and window: caught-up viewers get the window in one write each.
-    onSharedWindow: (stream) => {
-      if (cfg.mergeWriteMs === 0) setImmediate(() => stream.flushShared());
-      else setTimeout(() => stream.flushShared(), cfg.mergeWriteMs).unref();
-    },
-    subscriber: {
-      maxQueueBytes: cfg.viewerQueueBytes,
-      maxQueueMs: cfg.viewerQueueMs,
-      maxLagMs: cfg.viewerMaxLagMs,
-    },
-  });
-}
-
-/** The HTTP-FLV / WebSocket-FLV server of `flv` (it may not listen itself: see Listener.http). */
-export function createFlvHttpServer(cfg: ServerConfig, flv: HttpFlvHandler): HttpServer {
-  const server = createHttpServer(httpServerOptions(cfg), (req, res) => flv.handle(req, res));
-  server.on('upgrade', (req, socket, head) => flv.handleUpgrade(req, socket, head));
-  return server;
-}
 
 export function createServer(
   config: Partial<ServerConfig> = {},
@@ -339,25 +315,6 @@ async function closeAll(listeners: Listener[], graceMs: number): Promise<void> {
         }),
     ),
   );
-}
-
-/**
- * True when every viewer has ended or (an RTMP player kept after its stream ended) has nothing
- * queued; bytes still in an HTTP viewer's socket are waited for by the caller.
- */
-export function viewersDrained(hub: Hub): boolean {
-  for (const s of hub.streams())
-    for (const sub of s.subscribers) if (sub.kind !== 'rtmp' || sub.queuedPackets > 0) return false;
-  return true;
-}
-
-/** Polls `cond` until it holds (true) or `left()` reaches 0 (false). */
-export async function pollUntil(cond: () => boolean, left: () => number): Promise<boolean> {
-  while (!cond()) {
-    if (left() === 0) return false;
-    await new Promise((resolve) => setTimeout(resolve, Math.min(50, left())));
-  }
-  return true;
 }
 
 async function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {

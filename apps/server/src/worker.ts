@@ -6,15 +6,21 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Hub, Publisher } from '@livego/hub';
-import { playerRows, TrafficRates } from './api.js';
-import { type FromWorker, type ToWorker, trackHttpConnections, type WirePacket } from './cluster.js';
+import type { FromWorker, ToWorker, WirePacket } from './cluster.js';
 import type { ServerConfig } from './config.js';
 import type { ServerContext, SessionInfo } from './context.js';
 import { HttpFlvHandler } from './http-flv.js';
 import { MemoryKeyStore } from './keys.js';
 import { createLogger, type Logger } from './logger.js';
+import {
+  createFlvHttpServer,
+  createHub,
+  pollUntil,
+  trackHttpConnections,
+  viewersDrained,
+} from './process-parts.js';
+import { playerRows, TrafficRates } from './rates.js';
 import { RtmpConnection } from './rtmp.js';
-import { createFlvHttpServer, createHub, pollUntil, viewersDrained } from './server.js';
 
 /** How long a new viewer waits for its stream's start-up cache to arrive from the primary. */
 const READY_WAIT_MS = 2000;

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { demuxFlv } from '@livego/flv';
 import { Hub } from '@livego/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TrafficRates } from '../src/api.js';
 import type { LivegoServer } from '../src/index.js';
+import { TrafficRates } from '../src/rates.js';
 import {
   channelKey,
   killAll,
