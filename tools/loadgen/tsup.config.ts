@@ -1,4 +1,4 @@
 import { packageBuild } from '../../tsup.shared.js';
 
-// The worker is its own entry: players run in worker threads started from dist/worker.js.
-export default packageBuild('node', ['src/index.ts', 'src/bin.ts', 'src/worker.ts']);
+// The workers are entries of their own: players and HLS clients run in threads started from dist/.
+export default packageBuild('node', ['src/index.ts', 'src/bin.ts', 'src/worker.ts', 'src/hls-worker.ts']);

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseCli, USAGE } from './cli.js';
 import { loadFixture } from './fixture.js';
-import { machine, machineLines, table } from './report.js';
+import { hlsTable, machine, machineLines, table } from './report.js';
 import { type RunResult, runOne } from './run.js';
 import { availability, SERVER_KINDS, type ServerKind, type ServerSpec, supportsHttpFlv } from './servers.js';
 
@@ -68,6 +68,7 @@ async function main(): Promise<number> {
           rampPerSec: o.rampPerSec,
           threads: o.threads,
           fixture,
+          hlsClients: spec.kind === 'ours' ? o.hls : 0,
           log,
         });
         runs.push(r);
@@ -94,6 +95,9 @@ async function main(): Promise<number> {
     results.push(...runs);
     if (runs.length > 0)
       out.push(`### ${protocol}, ${o.players} players, ${o.seconds} s window\n\n${table(runs)}`);
+    const withHls = runs.filter((r) => r.hls !== undefined);
+    if (withHls.length > 0)
+      out.push(`### HLS clients beside the ${protocol} players\n\n${hlsTable(withHls)}`);
   }
   process.stdout.write(`\n${machineLines(m)}\ncommand: ${command}\n\n${out.join('\n\n')}\n`);
   if (o.json !== undefined) {

@@ -15,6 +15,8 @@ export interface CliOptions {
   oursFlags: string[];
   /** 0 = auto. */
   threads: number;
+  /** HLS clients beside the players (ours only). */
+  hls: number;
   json: string | undefined;
   help: boolean;
 }
@@ -30,6 +32,7 @@ export const USAGE = `pnpm bench:fanout [options]
   --window V[,V]       run ours once per merge_write_ms value (e.g. 0,20,50,100,200,350)
   --ours-flag FLAG     extra flag for ours, repeatable (e.g. --ours-flag --merge_write_ms=350)
   --threads auto|N     player threads of the tool (default auto)
+  --hls N              also N HLS clients fetching playlist and segments (ours only; default 0)
   --json FILE          also write every result as JSON
 `;
 
@@ -61,6 +64,7 @@ export function parseCli(argv: string[]): CliOptions {
     windows: undefined,
     oursFlags: [],
     threads: 0,
+    hls: 0,
     json: undefined,
     help: false,
   };
@@ -114,6 +118,9 @@ export function parseCli(argv: string[]): CliOptions {
         o.threads = v === 'auto' ? 0 : Math.floor(positive(name, v));
         break;
       }
+      case '--hls':
+        o.hls = Math.floor(positive(name, value(), 0));
+        break;
       case '--json':
         o.json = value();
         if (o.json === undefined) throw new Error('--json needs a file name');

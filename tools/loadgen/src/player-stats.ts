@@ -8,7 +8,7 @@ import type { PlayerResult, Protocol } from './types.js';
 
 /** Lag samples a player keeps: more than one second of frames at 30 fps, bursts included. */
 const LAG_RING = 128;
-/** A player with no video for this long, or this far behind at the end, fell behind. */
+/** A player with no video for this long inside the window, or this far behind, fell behind. */
 export const BEHIND_MS = 2000;
 
 export class PlayerStats {
@@ -21,6 +21,9 @@ export class PlayerStats {
   keyframes = 0;
   unmatched = 0;
   maxLagMs = 0;
+  /** Longest time without video inside the window (from its start, or the last frame before it). */
+  maxGapMs = 0;
+  private windowStartMs = -1;
   closed = false;
   error: string | undefined;
   private readonly lagAt = new Float64Array(LAG_RING);
@@ -38,6 +41,10 @@ export class PlayerStats {
     if (probeLength < 2) return;
     const t = nowMs();
     this.frames++;
+    if (this.windowStartMs >= 0) {
+      const gap = t - Math.max(this.windowStartMs, this.lastVideoAtMs);
+      if (gap > this.maxGapMs) this.maxGapMs = gap;
+    }
     this.lastVideoAtMs = t;
     const b0 = probe[0]!;
     // Legacy AVC (codec 7): packet type 0 is the sequence header, not a frame.
@@ -66,6 +73,8 @@ export class PlayerStats {
   /** Starts the measured window: the max lag is the max seen inside it. */
   startWindow(): void {
     this.maxLagMs = 0;
+    this.maxGapMs = 0;
+    this.windowStartMs = nowMs();
   }
 
   /** The player's numbers at `endMs`, the end of the window. */
@@ -77,10 +86,12 @@ export class PlayerStats {
     const endLagMs = recent.length === 0 ? Number.NaN : recent[recent.length >> 1]!;
     const playing = this.playingAtMs >= 0 && !this.closed;
     const silentMs = this.lastVideoAtMs < 0 ? Number.POSITIVE_INFINITY : endMs - this.lastVideoAtMs;
+    const stallMs = Math.max(this.maxGapMs, silentMs);
     return {
       protocol: this.protocol,
       playing,
-      fellBehind: !playing || silentMs > BEHIND_MS || !(endLagMs <= BEHIND_MS),
+      fellBehind: !playing || stallMs > BEHIND_MS || this.maxLagMs > BEHIND_MS || !(endLagMs <= BEHIND_MS),
+      stallMs,
       endLagMs,
       maxLagMs: this.maxLagMs,
       firstKeyframeMs: this.firstKeyframeAtMs < 0 ? Number.NaN : this.firstKeyframeAtMs - this.connectStartMs,

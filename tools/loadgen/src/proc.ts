@@ -1,7 +1,9 @@
 /**
  * A server's cost from /proc (Linux): CPU (utime + stime of /proc/<pid>/stat, every thread of each
- * process), resident memory (VmRSS of /proc/<pid>/status) and write syscalls (syscw of /proc/<pid>/io,
- * readable by root or the owner), each summed over the process and its descendants found through
+ * process), resident memory (VmRSS of /proc/<pid>/status), private memory (Private_Clean +
+ * Private_Dirty of /proc/<pid>/smaps_rollup: what each process adds, without the pages of the program
+ * and libraries several processes share) and write syscalls (syscw of /proc/<pid>/io, readable by root
+ * or the owner), each summed over the process and its descendants found through
  * /proc/<pid>/task/<tid>/children.
  */
 import { execFileSync } from 'node:child_process';
@@ -55,6 +57,10 @@ export interface ProcSample {
   /** utime + stime, seconds. */
   cpuSec: number;
   rssBytes: number;
+  /** Private pages summed over the processes (NaN when smaps_rollup is not readable). */
+  privateBytes: number;
+  /** The largest Shared_Clean + Shared_Dirty of one process: the shared pages, counted once. */
+  sharedBytes: number;
   /** Write syscalls (syscw); NaN when /proc/<pid>/io is not readable. */
   syscw: number;
   processes: number;
@@ -63,6 +69,8 @@ export interface ProcSample {
 export function sampleTree(pid: number, atMs: number): ProcSample {
   let ticks = 0;
   let rssKb = 0;
+  let privateKb = 0;
+  let sharedKb = 0;
   let syscw = 0;
   const pids = processTree(pid);
   for (const p of pids) {
@@ -75,9 +83,22 @@ export function sampleTree(pid: number, atMs: number): ProcSample {
     const status = read(`/proc/${p}/status`);
     const rss = status?.match(/^VmRSS:\s+(\d+)/m);
     if (rss) rssKb += Number(rss[1]);
+    const smaps = read(`/proc/${p}/smaps_rollup`);
+    const kb = (field: string) =>
+      Number(smaps?.match(new RegExp(`^${field}:\\s+(\\d+)`, 'm'))?.[1] ?? Number.NaN);
+    privateKb += kb('Private_Clean') + kb('Private_Dirty');
+    sharedKb = Math.max(sharedKb, kb('Shared_Clean') + kb('Shared_Dirty'));
     const io = read(`/proc/${p}/io`);
     const w = io?.match(/^syscw:\s+(\d+)/m);
     syscw = w ? syscw + Number(w[1]) : Number.NaN;
   }
-  return { atMs, cpuSec: ticks / clockTicksPerSec(), rssBytes: rssKb * 1024, syscw, processes: pids.length };
+  return {
+    atMs,
+    cpuSec: ticks / clockTicksPerSec(),
+    rssBytes: rssKb * 1024,
+    privateBytes: privateKb * 1024,
+    sharedBytes: sharedKb * 1024,
+    syscw,
+    processes: pids.length,
+  };
 }

@@ -53,7 +53,7 @@ export function table(runs: RunResult[]): string {
     'lag p50/p95/max ms',
     'first keyframe p50/p95 ms',
     'CPU % (× ours)',
-    'RSS MB',
+    'RSS MB (shared once)',
     'syscw/s',
     'tool CPU %',
     'valid',
@@ -73,7 +73,7 @@ export function table(runs: RunResult[]): string {
         `${f0(r.lagP50Ms)} / ${f0(r.lagP95Ms)} / ${f0(r.lagMaxMs)}`,
         `${f0(r.firstKeyframeP50Ms)} / ${f0(r.firstKeyframeP95Ms)}`,
         `${f1(r.serverCpuPct)}${ratio}`,
-        f1(r.serverRssMb),
+        `${f1(r.serverRssMb)} (${f1(r.serverMemMb)})`,
         r.syscwPerSec < 1 && r.framesReceived > 0 ? 'n/c¹' : f0(r.syscwPerSec),
         `${f1(r.toolCpuPct)} (${r.threads}t, max ${f0(Math.max(...r.utilization) * 100)} % busy)`,
         r.valid ? 'yes' : `INVALID: ${r.invalidReason}`,
@@ -84,6 +84,39 @@ export function table(runs: RunResult[]): string {
     lines.push(
       '',
       '¹ not counted: /proc/<pid>/io syscw counts write(2)/writev(2) calls only; this server sends with send(2)/sendmsg(2).',
+    );
+  }
+  return lines.join('\n');
+}
+
+/** The HLS clients of each run that had them. */
+export function hlsTable(runs: RunResult[]): string {
+  const head = [
+    'server',
+    'clients ok/asked',
+    'fell behind',
+    'segment fetch p50/p95 ms',
+    'playlist p95 ms',
+    'segments',
+    'Mbit/s',
+    'why behind',
+  ];
+  const lines = [row(head), row(head.map((_h, i) => (i === 0 ? '---' : '---:')))];
+  for (const r of runs) {
+    const h = r.hls;
+    if (h === undefined) continue;
+    const why = Object.entries(h.reasons).map(([k, n]) => `${n}× ${k}`);
+    lines.push(
+      row([
+        r.server,
+        `${h.ok}/${h.asked}`,
+        String(h.fellBehind),
+        `${f0(h.segmentP50Ms)} / ${f0(h.segmentP95Ms)}`,
+        f0(h.playlistP95Ms),
+        String(h.segments),
+        f1(h.mbitPerSec),
+        why.length === 0 ? '-' : why.join(', '),
+      ]),
     );
   }
   return lines.join('\n');

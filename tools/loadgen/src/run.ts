@@ -12,7 +12,16 @@ import { createSendLogBuffer } from './identity.js';
 import { type ProcSample, sampleTree } from './proc.js';
 import { Publisher } from './publisher.js';
 import { type RunningServer, type ServerSpec, startServer } from './servers.js';
-import { type FromWorker, type PlayerResult, PROTOCOLS, type Protocol, type ToWorker } from './types.js';
+import {
+  type FromHls,
+  type FromWorker,
+  type HlsClientResult,
+  type PlayerResult,
+  PROTOCOLS,
+  type Protocol,
+  type ToHls,
+  type ToWorker,
+} from './types.js';
 
 export type ProtocolChoice = Protocol | 'mixed';
 
@@ -31,6 +40,8 @@ export interface RunOptions {
   stream?: string;
   /** Bytes of each player's static read buffer. */
   readBufferBytes?: number;
+  /** HLS clients beside the players (ours only; 0: none). */
+  hlsClients?: number;
   log?: (line: string) => void;
 }
 
@@ -49,6 +60,11 @@ export interface RunResult {
   /** Server CPU over the window, % of one core (whole process tree). */
   serverCpuPct: number;
   serverRssMb: number;
+  /** RSS at the start of the window (to see it stay flat). */
+  serverRssStartMb: number;
+  /** Memory with shared pages (the node binary and libraries) counted once: private pages + shared once. */
+  serverMemMb: number;
+  serverMemStartMb: number;
   syscwPerSec: number;
   serverProcesses: number;
   /** The tool's process CPU over the window, % of one core. */
@@ -67,6 +83,23 @@ export interface RunResult {
   errors: Record<string, number>;
   /** Every player's numbers (for --json and tests). */
   perPlayer: PlayerResult[];
+  /** With HLS clients: their numbers. */
+  hls: HlsSummary | undefined;
+}
+
+export interface HlsSummary {
+  asked: number;
+  /** Clients that fetched segments in the window and did not fall behind. */
+  ok: number;
+  fellBehind: number;
+  segmentP50Ms: number;
+  segmentP95Ms: number;
+  playlistP95Ms: number;
+  segments: number;
+  mbitPerSec: number;
+  /** A few reasons, with counts. */
+  reasons: Record<string, number>;
+  utilization: number;
 }
 
 /** Busy threshold: a tool thread at or above it makes the run INVALID. */
@@ -85,10 +118,32 @@ export function percentile(values: number[], p: number): number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const workerUrl = new URL(
-  import.meta.url.endsWith('.ts') ? '../dist/worker.js' : './worker.js',
-  import.meta.url,
-);
+const distUrl = (file: string) =>
+  new URL(import.meta.url.endsWith('.ts') ? `../dist/${file}` : `./${file}`, import.meta.url);
+const workerUrl = distUrl('worker.js');
+const hlsWorkerUrl = distUrl('hls-worker.js');
+
+function summarizeHls(clients: HlsClientResult[], utilization: number, windowMs: number): HlsSummary {
+  const reasons: Record<string, number> = {};
+  for (const c of clients) if (c.error !== undefined) reasons[c.error] = (reasons[c.error] ?? 0) + 1;
+  const seg = clients.flatMap((c) => c.segmentMs);
+  const bytes = clients.reduce((n, c) => n + c.bytes, 0);
+  return {
+    asked: clients.length,
+    ok: clients.filter((c) => c.ok && !c.fellBehind && c.segments > 0).length,
+    fellBehind: clients.filter((c) => c.fellBehind || c.segments === 0).length,
+    segmentP50Ms: percentile(seg, 50),
+    segmentP95Ms: percentile(seg, 95),
+    playlistP95Ms: percentile(
+      clients.flatMap((c) => c.playlistMs),
+      95,
+    ),
+    segments: seg.length,
+    mbitPerSec: (bytes * 8) / 1e6 / (windowMs / 1000),
+    reasons,
+    utilization,
+  };
+}
 
 class WorkerHandle {
   readonly worker: Worker;
@@ -138,8 +193,10 @@ export async function runOne(o: RunOptions): Promise<RunResult> {
   let server: RunningServer | undefined;
   let publisher: Publisher | undefined;
   const workers: WorkerHandle[] = [];
+  const hlsClients = o.hlsClients ?? 0;
+  let hlsWorker: Worker | undefined;
   try {
-    server = await startServer(o.server);
+    server = await startServer({ ...o.server, hls: hlsClients > 0 });
     log(`${o.server.label}: pid ${server.pid}, rtmp ${server.rtmpPort}, http ${server.httpPort || '-'}`);
     const sendLog = createSendLogBuffer();
     publisher = new Publisher(
@@ -177,6 +234,19 @@ export async function runOne(o: RunOptions): Promise<RunResult> {
       });
     }
 
+    if (hlsClients > 0) {
+      if (server.hlsPort === 0) throw new Error(`${o.server.label} serves no HLS here`);
+      hlsWorker = new Worker(hlsWorkerUrl);
+      const start: ToHls = {
+        type: 'start',
+        url: `http://${server.host}:${server.hlsPort}/${server.app}/${stream}.m3u8`,
+        clients: hlsClients,
+        rampPerSec: o.rampPerSec,
+        t0Ms,
+      };
+      hlsWorker.postMessage(start);
+    }
+
     // Ramp: until every player is playing or has failed, or the ramp's time + 15 s.
     const rampDeadline = t0Ms + (o.players * 1000) / o.rampPerSec + 15_000;
     let lastLog = 0;
@@ -194,6 +264,7 @@ export async function runOne(o: RunOptions): Promise<RunResult> {
 
     // The window.
     for (const w of workers) w.post({ type: 'window' });
+    hlsWorker?.postMessage({ type: 'window' } satisfies ToHls);
     const startSample: ProcSample = sampleTree(server.pid, nowMs());
     const cpu0 = process.cpuUsage();
     const elu0 = performance.eventLoopUtilization();
@@ -202,6 +273,15 @@ export async function runOne(o: RunOptions): Promise<RunResult> {
     const endSample = sampleTree(server.pid, endMs);
     const cpu = process.cpuUsage(cpu0);
     const mainUtil = performance.eventLoopUtilization(elu0).utilization;
+    const hlsResult =
+      hlsWorker === undefined
+        ? undefined
+        : new Promise<Extract<FromHls, { type: 'result' }>>((resolve) => {
+            hlsWorker!.on('message', (m: FromHls) => {
+              if (m.type === 'result') resolve(m);
+            });
+            hlsWorker!.postMessage({ type: 'end' } satisfies ToHls);
+          });
     const results = await Promise.all(
       workers.map((w) => {
         const r = w.next('result');
@@ -209,9 +289,10 @@ export async function runOne(o: RunOptions): Promise<RunResult> {
         return r;
       }),
     );
+    const hls = await hlsResult;
     const windowMs = endMs - startSample.atMs;
     const perPlayer = results.flatMap((r) => r.players);
-    const utilization = [mainUtil, ...results.map((r) => r.utilization)];
+    const utilization = [mainUtil, ...results.map((r) => r.utilization), ...(hls ? [hls.utilization] : [])];
     const toolCpuPct = ((cpu.user + cpu.system) / 1000 / windowMs) * 100;
     const busiest = Math.max(...utilization);
     const reasons: string[] = [];
@@ -252,6 +333,9 @@ export async function runOne(o: RunOptions): Promise<RunResult> {
       ),
       serverCpuPct: ((endSample.cpuSec - startSample.cpuSec) / (windowMs / 1000)) * 100,
       serverRssMb: endSample.rssBytes / 2 ** 20,
+      serverRssStartMb: startSample.rssBytes / 2 ** 20,
+      serverMemMb: (endSample.privateBytes + endSample.sharedBytes) / 2 ** 20,
+      serverMemStartMb: (startSample.privateBytes + startSample.sharedBytes) / 2 ** 20,
       syscwPerSec: (endSample.syscw - startSample.syscw) / (windowMs / 1000),
       serverProcesses: endSample.processes,
       toolCpuPct,
@@ -265,6 +349,7 @@ export async function runOne(o: RunOptions): Promise<RunResult> {
       framesReceived: perPlayer.reduce((n, p) => n + p.frames, 0),
       errors,
       perPlayer,
+      hls: hls === undefined ? undefined : summarizeHls(hls.clients, hls.utilization, windowMs),
     };
   } finally {
     await Promise.all(
@@ -275,6 +360,10 @@ export async function runOne(o: RunOptions): Promise<RunResult> {
         await w.worker.terminate();
       }),
     );
+    if (hlsWorker !== undefined) {
+      hlsWorker.postMessage({ type: 'stop' } satisfies ToHls);
+      await hlsWorker.terminate();
+    }
     publisher?.stop();
     await server?.stop();
   }

@@ -31,6 +31,8 @@ export interface ServerSpec {
   label: string;
   /** Extra flags (ours only). */
   flags: string[];
+  /** Serve HLS too (ours only: its hls_addr on a free port). */
+  hls?: boolean;
 }
 
 export interface RunningServer {
@@ -40,6 +42,8 @@ export interface RunningServer {
   rtmpPort: number;
   /** 0: no HTTP-FLV. */
   httpPort: number;
+  /** 0: no HLS. */
+  hlsPort: number;
   app: string;
   /** Streams go to rtmp://host:rtmpPort/app/<name>. */
   stop(): Promise<void>;
@@ -115,7 +119,7 @@ async function launch(
   args: string[],
   env: NodeJS.ProcessEnv,
   dir: string,
-  ports: { rtmp: number; http: number },
+  ports: { rtmp: number; http: number; hls?: number },
   cleanup: () => void,
 ): Promise<RunningServer> {
   const logFile = join(dir, 'server.log');
@@ -164,6 +168,7 @@ async function launch(
     host: '127.0.0.1',
     rtmpPort: ports.rtmp,
     httpPort: ports.http,
+    hlsPort: ports.hls ?? 0,
     app: 'live',
     stop,
     logFile,
@@ -197,7 +202,7 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
   if (ok !== true) throw new Error(`${spec.label}: ${ok}`);
   const dir = mkdtempSync(join(tmpdir(), `loadgen-${spec.kind}-`));
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
-  const [rtmp, http, api] = (await freePorts(3)) as [number, number, number];
+  const [rtmp, http, api, hls] = (await freePorts(4)) as [number, number, number, number];
   if (spec.kind === 'ours') {
     const args = [
       OURS_BIN,
@@ -205,7 +210,7 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
       `127.0.0.1:${rtmp}`,
       '--httpflv_addr',
       `127.0.0.1:${http}`,
-      '--hls_addr=',
+      spec.hls === true ? `--hls_addr=127.0.0.1:${hls}` : '--hls_addr=',
       '--api_addr',
       `127.0.0.1:${api}`,
       '--level=error',
@@ -217,7 +222,7 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
       args,
       { ...process.env, RTMP_NOAUTH: 'true' },
       dir,
-      { rtmp, http },
+      { rtmp, http, hls: spec.hls === true ? hls : 0 },
       cleanup,
     );
   }

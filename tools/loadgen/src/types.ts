@@ -16,8 +16,10 @@ export interface PlayerResult {
   protocol: Protocol;
   /** Connected (RTMP Play.Start, HTTP 200, WebSocket 101) and still open at the end of the window. */
   playing: boolean;
-  /** Not playing, no video for more than 2 s, or its lag at the end over 2 s. */
+  /** Not playing, a stall (no video) of more than 2 s in the window, or a lag over 2 s in it. */
   fellBehind: boolean;
+  /** Longest time without video in the window, the silence at its end included. */
+  stallMs: number;
   /** Median lag of its frames in the last second of the window (NaN: none). */
   endLagMs: number;
   /** Largest lag seen in the window. */
@@ -50,4 +52,29 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'progress'; started: number; playing: number; failed: number }
   | { type: 'result'; players: PlayerResult[]; utilization: number }
+  | { type: 'stopped' };
+
+/** One HLS client's numbers over the window. */
+export interface HlsClientResult {
+  /** It fetched at least one segment. */
+  ok: boolean;
+  fellBehind: boolean;
+  segments: number;
+  bytes: number;
+  /** Time to fetch each segment, ms. */
+  segmentMs: number[];
+  /** Time to fetch each playlist, ms. */
+  playlistMs: number[];
+  /** The first reason it fell behind. */
+  error: string | undefined;
+}
+
+export type ToHls =
+  | { type: 'start'; url: string; clients: number; rampPerSec: number; t0Ms: number }
+  | { type: 'window' }
+  | { type: 'end' }
+  | { type: 'stop' };
+
+export type FromHls =
+  | { type: 'result'; clients: HlsClientResult[]; utilization: number }
   | { type: 'stopped' };
