@@ -81,6 +81,12 @@ export interface LivegoConfig {
    * this process keeps publishers, the API, HLS, relays and recordings and hands players to the others.
    */
   workers: number | 'auto';
+  /**
+   * With workers > 1: the first process serves viewers itself while its event loop is busy less than
+   * this percentage of the time (the workers are started at half of it); past it, and from the start
+   * when 0, viewers go to the process serving the fewest.
+   */
+  workerLoadPct: number;
   /** Connections open at once over all listeners; past it a new one is refused. */
   maxConnections: number;
   /** Connections open at once from one remote address. */
@@ -153,6 +159,7 @@ export function defaultConfig(): LivegoConfig {
     unpublishGraceMs: 2000,
     mergeWriteMs: 50,
     workers: 'auto',
+    workerLoadPct: 50,
     maxConnections: 10_000,
     maxConnectionsPerIp: 1000,
     handshakeTimeoutSec: 5,

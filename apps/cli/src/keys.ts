@@ -228,6 +228,14 @@ export const KEYS: readonly KeySpec[] = [
     help: 'processes serving viewers: auto (one per core) or a number (1: a single process)',
   },
   {
+    key: 'worker_load_pct',
+    field: 'workerLoadPct',
+    type: 'int',
+    min: 0,
+    flag: 'added',
+    help: 'with workers > 1: viewers stay in the first process until its event loop is this % busy, then spread over all (0: spread from the start)',
+  },
+  {
     key: 'max_connections',
     field: 'maxConnections',
     type: 'int',

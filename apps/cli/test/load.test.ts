@@ -194,6 +194,7 @@ viewer_max_lag_ms: 8000
 unpublish_grace_ms: 500
 merge_write_ms: 20
 workers: 3
+worker_load_pct: 0
 max_connections: 500
 max_connections_per_ip: 50
 handshake_timeout_sec: 2.5
@@ -255,6 +256,7 @@ server:
       unpublishGraceMs: 500,
       mergeWriteMs: 20,
       workers: 3,
+      workerLoadPct: 0,
       maxConnections: 500,
       maxConnectionsPerIp: 50,
       handshakeTimeoutSec: 2.5,

@@ -10,7 +10,10 @@
  * - Each worker mirrors the streams its viewers watch: per (worker, stream) one internal subscriber
  *   here forwards every packet once over the IPC channel; the worker's own hub fans it out to its
  *   viewers with the same shared path. So a packet crosses to each worker once, never once per viewer.
- * - A viewer goes to the process serving the fewest viewer connections (this one included).
+ * - While this process's event loop is busy less than worker_load_pct of the time, it serves viewers
+ *   itself (one process costs less CPU and memory than two); the workers are started once it is half
+ *   that busy, and past it a viewer goes to the process serving the fewest viewer connections. With
+ *   worker_load_pct 0 the workers start at once and every viewer is spread.
  * - The API asks the workers for their players; the connection limits are counted here, where every
  *   connection is accepted, until the worker says the connection closed. Each process tells the
  *   others how many viewers of a stream it has, and each hub counts those against
@@ -20,6 +23,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { MediaPacket, PacketKind, Subscriber } from '@livego/hub';
 import type { ServerEvent, ServerSessionState } from '@livego/rtmp-protocol';
@@ -69,6 +73,8 @@ export interface WorkerInfo {
   connections: number;
   /** Streams it mirrors. */
   streams: number;
+  /** The primary's event-loop load (% busy, smoothed) that decides whether it keeps viewers. */
+  load?: number;
 }
 
 /** Bytes queued on one worker's channel past which it is taken for hung and restarted. */
@@ -76,6 +82,8 @@ const MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
 const READY_TIMEOUT_MS = 15_000;
 const RESPAWN_DELAY_MS = 1000;
 const ROWS_TIMEOUT_MS = 1000;
+/** How often this process's event-loop load is sampled. */
+const LOAD_SAMPLE_MS = 500;
 
 /** `workers: auto` → one per core. */
 export function workerCount(workers: number | 'auto'): number {
@@ -121,6 +129,12 @@ export class WorkerPool {
   private readonly unlisten: () => void;
 
   private readonly count: number;
+  /** worker_load_pct as a fraction. */
+  private readonly threshold: number;
+  /** This process's event-loop utilization, smoothed over the last seconds. */
+  private load = 0;
+  private loadTimer: ReturnType<typeof setInterval> | undefined;
+  private spawned = false;
 
   constructor(ctx: ServerContext, limiter: ConnectionLimiter, workers: number) {
     this.ctx = ctx;
@@ -128,6 +142,7 @@ export class WorkerPool {
     this.log = ctx.logger.child({ component: 'workers' });
     this.entry = workerEntry();
     this.count = workers;
+    this.threshold = ctx.config.workerLoadPct / 100;
     // This process's viewers change: the workers that mirror the stream hear of it.
     this.unlisten = ctx.hub.on((e) => {
       if (e.type === 'subscribe' || e.type === 'unsubscribe') this.tellViewers(e.stream.key);
@@ -149,9 +164,28 @@ export class WorkerPool {
       if (s.watches.has(key)) this.send(s, { t: 'elsewhere', key, n: total - (s.viewers.get(key) ?? 0) });
   }
 
-  /** Starts the workers; resolves when every one is ready (or throws after a timeout). */
+  /**
+   * With worker_load_pct 0, starts the workers and resolves when every one is ready (or throws after a
+   * timeout); else starts watching this process's load, and the workers start when it is half the
+   * threshold.
+   */
   async start(): Promise<void> {
-    for (let i = 1; i < this.count; i++) this.slots.push(this.spawn(i));
+    if (this.threshold > 0) {
+      let last = performance.eventLoopUtilization();
+      this.loadTimer = setInterval(() => {
+        const now = performance.eventLoopUtilization();
+        const u = performance.eventLoopUtilization(now, last).utilization;
+        last = now;
+        this.load = 0.7 * this.load + 0.3 * u;
+        if (!this.spawned && this.load >= this.threshold / 2) {
+          this.log.info({ load: Math.round(this.load * 100) }, 'busy: starting the workers');
+          this.spawnAll();
+        }
+      }, LOAD_SAMPLE_MS);
+      this.loadTimer.unref();
+      return;
+    }
+    this.spawnAll();
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (!this.slots.every((s) => s.ready)) {
       if (Date.now() > deadline) throw new Error(`workers did not start within ${READY_TIMEOUT_MS} ms`);
@@ -216,7 +250,7 @@ export class WorkerPool {
 
   info(): WorkerInfo[] {
     return [
-      { worker: 0, pid: process.pid, connections: this.kept, streams: 0 },
+      { worker: 0, pid: process.pid, connections: this.kept, streams: 0, load: Math.round(this.load * 100) },
       ...this.slots.map((s) => ({
         worker: s.index,
         pid: s.proc.pid,
@@ -227,8 +261,15 @@ export class WorkerPool {
   }
 
   /** Tells every worker to stop within `graceMs` and waits for them to exit; true when all did cleanly. */
+  private spawnAll(): void {
+    if (this.spawned) return;
+    this.spawned = true;
+    for (let i = 1; i < this.count; i++) this.slots.push(this.spawn(i));
+  }
+
   async stop(graceMs: number): Promise<boolean> {
     this.stopping = true;
+    clearInterval(this.loadTimer);
     this.unlisten();
     const exits = this.slots.map(
       (s) =>
@@ -249,8 +290,12 @@ export class WorkerPool {
     return (await Promise.all(exits)).every(Boolean);
   }
 
-  /** The process with the fewest viewer connections; undefined: this one. Ties go to a worker. */
+  /**
+   * Where a new viewer goes: undefined is this process — while it is not busy, or when no worker has
+   * fewer viewer connections (ties go to a worker).
+   */
   private pick(): Slot | undefined {
+    if (this.threshold > 0 && this.load < this.threshold) return undefined;
     let best: Slot | undefined;
     for (const s of this.slots) {
       if (!s.ready || !s.proc.connected || s.inFlightBytes > MAX_IN_FLIGHT_BYTES / 2) continue;

@@ -17,7 +17,14 @@ let media: TestMedia;
 
 beforeAll(async () => {
   media = await makeFlv(4);
-  server = await startServer({ workers: 2, rtmpNoauth: true, unpublishGraceMs: 300, level: 'silent' });
+  // worker_load_pct 0: viewers are spread from the first one on.
+  server = await startServer({
+    workers: 2,
+    workerLoadPct: 0,
+    rtmpNoauth: true,
+    unpublishGraceMs: 300,
+    level: 'silent',
+  });
 });
 afterAll(async () => {
   killAll();
@@ -205,5 +212,47 @@ describe('workers: 2', () => {
     );
     for (const f of await Promise.all(probes)) expect(f.video).toBeGreaterThan(25);
     await pub.done;
+  });
+});
+
+describe('workers: 2, worker_load_pct 50', () => {
+  it('keeps viewers here while this process is not busy; once it is, starts the worker and spreads them', async () => {
+    const own = await startServer({ workers: 2, rtmpNoauth: true, level: 'silent' });
+    const info = async () => {
+      const res = await fetch(url(own, 'api', '/stat/workers'));
+      return ((await res.json()) as { data: { workers: (WorkerInfo & { load: number })[] } }).data.workers;
+    };
+    let burn: ReturnType<typeof setInterval> | undefined;
+    try {
+      const pub = publishFlv(media.file, rtmpUrl(own, '/live/load'), { realtime: true });
+      await waitFor(() => own.hub.stream('live', 'load')?.publisher !== undefined, 10_000, 'the publisher');
+      const flvUrl = url(own, 'httpflv', '/live/load.flv');
+      const first = [new AbortController(), new AbortController()];
+      await Promise.all(first.map((c) => fetch(flvUrl, { signal: c.signal })));
+      // Not busy: both stay here and no worker was started.
+      let w = await info();
+      expect(w.map((x) => [x.worker, x.connections])).toEqual([[0, 2]]);
+      // This test shares the server's event loop: keeping it ~80 % busy makes the server busy.
+      burn = setInterval(() => {
+        const end = Date.now() + 400;
+        while (Date.now() < end) {}
+      }, 500);
+      await until(async () => {
+        w = await info();
+        return w.length === 2 && w[0]!.load >= 50;
+      }, 'the worker started and this process busy');
+      await new Promise((r) => setTimeout(r, 1500));
+      const more = [new AbortController(), new AbortController()];
+      await Promise.all(more.map((c) => fetch(flvUrl, { signal: c.signal })));
+      w = await info();
+      expect(w[1]!.connections).toBe(2);
+      clearInterval(burn);
+      burn = undefined;
+      for (const c of [...first, ...more]) c.abort();
+      pub.child.kill('SIGKILL');
+    } finally {
+      if (burn !== undefined) clearInterval(burn);
+      await own.stop(500);
+    }
   });
 });
