@@ -84,6 +84,11 @@ const RESPAWN_DELAY_MS = 1000;
 const ROWS_TIMEOUT_MS = 1000;
 /** How often this process's event-loop load is sampled. */
 const LOAD_SAMPLE_MS = 500;
+/**
+ * Weight of the newest sample in the smoothed load: about 5 s to follow a change, so a burst of
+ * connections (handshakes for a second) does not start the workers, a lasting load does.
+ */
+const LOAD_WEIGHT = 0.1;
 
 /** `workers: auto` → one per core. */
 export function workerCount(workers: number | 'auto'): number {
@@ -176,7 +181,7 @@ export class WorkerPool {
         const now = performance.eventLoopUtilization();
         const u = performance.eventLoopUtilization(now, last).utilization;
         last = now;
-        this.load = 0.7 * this.load + 0.3 * u;
+        this.load = (1 - LOAD_WEIGHT) * this.load + LOAD_WEIGHT * u;
         if (!this.spawned && this.load >= this.threshold / 2) {
           this.log.info({ load: Math.round(this.load * 100) }, 'busy: starting the workers');
           this.spawnAll();
