@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { encodeFlvHeader } from '@livego/flv';
 import { HubError, type LiveStream, type Subscriber } from '@livego/hub';
-import { type WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import type { ServerContext } from './context.js';
 import { FLV_FORM } from './forms.js';
 import { Pump, type PumpTarget } from './pump.js';
@@ -50,7 +50,9 @@ export function parseFlvRequestUrl(requestUrl: string): { app: string; name: str
 
 export class HttpFlvHandler {
   private readonly ctx: ServerContext;
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  /** ws is loaded with the first WebSocket viewer: a server without one does not pay for it. */
+  private wss: Promise<WebSocketServer> | undefined;
+  private wssReady: WebSocketServer | undefined;
 
   constructor(ctx: ServerContext) {
     this.ctx = ctx;
@@ -115,17 +117,24 @@ export class HttpFlvHandler {
 
   /** Upgrades `GET /{app}/{room}.flv` to a WebSocket streaming binary FLV. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.whenMirrored(req, () => this.upgrade(req, socket, head));
+    this.wss ??= import('ws').then(({ WebSocketServer }) => {
+      this.wssReady = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+      return this.wssReady;
+    });
+    this.wss.then(
+      (wss) => this.whenMirrored(req, () => this.upgrade(wss, req, socket, head)),
+      () => socket.destroy(),
+    );
   }
 
-  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  private upgrade(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (socket.destroyed) return;
     const stream = this.find(req);
     if (stream === undefined) {
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const target: PumpTarget = {
         write(chunks, done) {
           const last = chunks.length - 1;
@@ -153,8 +162,10 @@ export class HttpFlvHandler {
   }
 
   close(): void {
-    for (const ws of this.wss.clients) ws.terminate();
-    this.wss.close();
+    const wss = this.wssReady;
+    if (wss === undefined) return;
+    for (const ws of wss.clients) ws.terminate();
+    wss.close();
   }
 
   /** In a worker process, a stream not mirrored yet is asked for first; elsewhere `then` runs now. */

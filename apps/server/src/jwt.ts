@@ -3,7 +3,14 @@
  * HMAC-signed with jwt.secret using jwt.algorithm; exp, nbf and iat are checked. Refusals use
  * livego's (jwt-go v3 / go-jwt-middleware) messages. Unlike livego, OPTIONS is not let through.
  */
-import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose';
+import type { JWTPayload } from 'jose';
+
+/** jose is loaded with the first token to check: a server without jwt.secret does not pay for it. */
+let jose: Promise<typeof import('jose')> | undefined;
+const loadJose = () => {
+  jose ??= import('jose');
+  return jose;
+};
 
 export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
@@ -80,6 +87,7 @@ export class JwtGuard {
     if ('error' in found) return { ok: false, message: found.error };
     const token = found.token;
     if (token.split('.').length !== 3) return { ok: false, message: JWT_MESSAGES.segments };
+    const { decodeProtectedHeader, errors, jwtVerify } = await loadJose();
     let alg: unknown;
     try {
       alg = decodeProtectedHeader(token).alg;
@@ -98,7 +106,7 @@ export class JwtGuard {
     try {
       ({ payload } = await jwtVerify(token, this.key, { algorithms: [alg], currentDate: new Date(nowMs) }));
     } catch (err) {
-      return { ok: false, message: joseMessage(err) };
+      return { ok: false, message: joseMessage(errors, err) };
     }
     // jwt-go v3 refuses an iat in the future; jose checks it only with maxTokenAge.
     if (typeof payload.iat === 'number' && payload.iat > Math.floor(nowMs / 1000)) {
@@ -116,7 +124,7 @@ export function createJwtGuard(config: JwtConfig): JwtGuard | undefined {
   return config.secret === '' ? undefined : new JwtGuard(config);
 }
 
-function joseMessage(err: unknown): string {
+function joseMessage(errors: typeof import('jose').errors, err: unknown): string {
   if (err instanceof errors.JWSSignatureVerificationFailed) return JWT_MESSAGES.signature;
   if (err instanceof errors.JWTExpired) return JWT_MESSAGES.expired;
   if (err instanceof errors.JWTClaimValidationFailed) {
