@@ -3,26 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { type ClientEvent, ClientSession } from '../src/client-session.js';
 import { RtmpError } from '../src/errors.js';
 import { type ServerEvent, ServerSession } from '../src/server-session.js';
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  return Uint8Array.from(Buffer.concat(parts));
-}
-
-function pump(
-  server: ServerSession,
-  client: ClientSession,
-  serverEvents: ServerEvent[],
-  clientEvents: ClientEvent[],
-) {
-  for (let i = 0; i < 100; i++) {
-    const toServer = client.takeOutput();
-    const toClient = server.takeOutput();
-    if (toServer.length === 0 && toClient.length === 0) return;
-    if (toServer.length > 0) serverEvents.push(...server.receive(concat(toServer)));
-    if (toClient.length > 0) clientEvents.push(...client.receive(concat(toClient)));
-  }
-  throw new Error('sessions did not settle');
-}
+import { concat, pump } from './pair.js';
 
 /** What a media event says, comparable with toEqual. */
 function media(events: ServerEvent[]): unknown[] {

@@ -95,6 +95,15 @@ async function main(): Promise<number> {
     results.push(...runs);
     if (runs.length > 0)
       out.push(`### ${protocol}, ${o.players} players, ${o.seconds} s window\n\n${table(runs)}`);
+    for (const r of runs.filter((x) => x.memory.length >= 6)) {
+      // Long windows: the server's memory over time, once a minute.
+      const marks = r.memory
+        .filter((_m, i) => i % 6 === 5)
+        .map((m) => `${(m.atSec / 60).toFixed(0)} min ${m.rssMb.toFixed(1)}`);
+      out.push(
+        `${r.server}: RSS MB at the window's start ${r.serverRssStartMb.toFixed(1)}, then ${marks.join(', ')}`,
+      );
+    }
     const withHls = runs.filter((r) => r.hls !== undefined);
     if (withHls.length > 0)
       out.push(`### HLS clients beside the ${protocol} players\n\n${hlsTable(withHls)}`);

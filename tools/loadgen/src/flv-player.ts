@@ -3,9 +3,10 @@
  * GET (identity or chunked body, RFC 9112 §7.1) or a WebSocket upgrade (RFC 6455 §4.1, frames §5.2,
  * no extensions), and the FLV tag scanner on the body.
  */
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { nowMs } from './clock.js';
 import { FlvScanner } from './flv-scanner.js';
+import { playerSocket } from './player-socket.js';
 import type { PlayerStats } from './player-stats.js';
 import type { Target } from './types.js';
 
@@ -55,29 +56,14 @@ export class FlvPlayer {
 
   start(): void {
     const t = this.target;
-    this.stats.connectStartMs = nowMs();
-    const socket = connect({
-      host: t.host,
-      port: t.httpPort,
-      onread: {
-        buffer: this.readBuffer,
-        callback: (n: number, buf: Uint8Array) => {
-          this.receive(buf, n);
-          return true;
-        },
-      },
-    });
-    this.socket = socket;
     const path = `/${t.app}/${t.stream}.flv`;
     const request = this.websocket
       ? `GET ${path} HTTP/1.1\r\nHost: ${t.host}:${t.httpPort}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
         'Sec-WebSocket-Key: bG9hZGdlbi1saXZlZ28tdA==\r\nSec-WebSocket-Version: 13\r\n\r\n'
       : `GET ${path} HTTP/1.1\r\nHost: ${t.host}:${t.httpPort}\r\nUser-Agent: livego-loadgen\r\nAccept: */*\r\n\r\n`;
-    socket.on('connect', () => socket.write(request));
-    socket.on('error', (e) => this.stats.fail(e.message));
-    socket.on('close', () => {
-      this.stats.closed = true;
-    });
+    this.socket = playerSocket(t.host, t.httpPort, this.readBuffer, this.stats, request, (buf, n) =>
+      this.receive(buf, n),
+    );
   }
 
   close(): void {

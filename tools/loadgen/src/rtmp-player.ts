@@ -5,10 +5,11 @@
  * while the few control and command messages are assembled and decoded. Acknowledgements are sent each
  * time the server's window is crossed (§5.4.3), pings are answered (§7.1.7).
  */
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { decodeCommand, encodeCommand, encodeMessageChunks, MessageType } from '@livego/rtmp-protocol';
 import { nowMs } from './clock.js';
 import { PROBE_BYTES } from './identity.js';
+import { playerSocket } from './player-socket.js';
 import type { PlayerStats } from './player-stats.js';
 import type { Target } from './types.js';
 
@@ -128,25 +129,10 @@ export class RtmpPlayer {
   ) {}
 
   start(): void {
-    this.stats.connectStartMs = nowMs();
-    const socket = connect({
-      host: this.target.host,
-      port: this.target.rtmpPort,
-      onread: {
-        buffer: this.readBuffer,
-        callback: (n: number, buf: Uint8Array) => {
-          this.receive(buf, n);
-          return true;
-        },
-      },
-    });
-    this.socket = socket;
-    socket.setNoDelay(true);
-    socket.on('connect', () => socket.write(C0C1));
-    socket.on('error', (e) => this.stats.fail(e.message));
-    socket.on('close', () => {
-      this.stats.closed = true;
-    });
+    const t = this.target;
+    this.socket = playerSocket(t.host, t.rtmpPort, this.readBuffer, this.stats, C0C1, (buf, n) =>
+      this.receive(buf, n),
+    );
   }
 
   close(): void {

@@ -65,6 +65,8 @@ export interface RunResult {
   /** Memory with shared pages (the node binary and libraries) counted once: private pages + shared once. */
   serverMemMb: number;
   serverMemStartMb: number;
+  /** RSS and memory (shared once) every 10 s of the window. */
+  memory: MemorySample[];
   syscwPerSec: number;
   serverProcesses: number;
   /** The tool's process CPU over the window, % of one core. */
@@ -85,6 +87,12 @@ export interface RunResult {
   perPlayer: PlayerResult[];
   /** With HLS clients: their numbers. */
   hls: HlsSummary | undefined;
+}
+
+export interface MemorySample {
+  atSec: number;
+  rssMb: number;
+  memMb: number;
 }
 
 export interface HlsSummary {
@@ -268,7 +276,18 @@ export async function runOne(o: RunOptions): Promise<RunResult> {
     const startSample: ProcSample = sampleTree(server.pid, nowMs());
     const cpu0 = process.cpuUsage();
     const elu0 = performance.eventLoopUtilization();
+    // Memory every 10 s of the window, to see whether it stays flat.
+    const memory: MemorySample[] = [];
+    const memoryTimer = setInterval(() => {
+      const s = sampleTree(server!.pid, nowMs());
+      memory.push({
+        atSec: (s.atMs - startSample.atMs) / 1000,
+        rssMb: s.rssBytes / 2 ** 20,
+        memMb: (s.privateBytes + s.sharedBytes) / 2 ** 20,
+      });
+    }, 10_000);
     await sleep(o.seconds * 1000);
+    clearInterval(memoryTimer);
     const endMs = nowMs();
     const endSample = sampleTree(server.pid, endMs);
     const cpu = process.cpuUsage(cpu0);
@@ -336,6 +355,7 @@ export async function runOne(o: RunOptions): Promise<RunResult> {
       serverRssStartMb: startSample.rssBytes / 2 ** 20,
       serverMemMb: (endSample.privateBytes + endSample.sharedBytes) / 2 ** 20,
       serverMemStartMb: (startSample.privateBytes + startSample.sharedBytes) / 2 ** 20,
+      memory,
       syscwPerSec: (endSample.syscw - startSample.syscw) / (windowMs / 1000),
       serverProcesses: endSample.processes,
       toolCpuPct,
