@@ -1,6 +1,6 @@
 /** A server and a client session wired to each other in memory, as the session tests drive them. */
-import type { ClientEvent, ClientSession } from '../src/client-session.js';
-import type { ServerEvent, ServerSession } from '../src/server-session.js';
+import { type ClientEvent, ClientSession } from '../src/client-session.js';
+import { type ServerEvent, ServerSession } from '../src/server-session.js';
 
 export function concat(parts: Uint8Array[]): Uint8Array {
   return Uint8Array.from(Buffer.concat(parts));
@@ -21,4 +21,19 @@ export function pump(
     if (toClient.length > 0) clientEvents.push(...client.receive(concat(toClient)));
   }
   throw new Error('sessions did not settle');
+}
+
+/** A publishing client whose publish the server accepted, with `chunkSize` for its output. */
+export function acceptedPublisher(chunkSize?: number) {
+  const server = new ServerSession();
+  const client = new ClientSession({ url: 'rtmp://h/live/s', mode: 'publish', chunkSize });
+  const serverEvents: ServerEvent[] = [];
+  const clientEvents: ClientEvent[] = [];
+  client.start();
+  pump(server, client, serverEvents, clientEvents);
+  const publish = serverEvents.find((e) => e.type === 'publish');
+  if (publish?.type !== 'publish') throw new Error('no publish');
+  server.acceptPublish(publish.requestId);
+  pump(server, client, serverEvents, clientEvents);
+  return { server, client, serverEvents, clientEvents };
 }

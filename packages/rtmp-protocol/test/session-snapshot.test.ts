@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { type ClientEvent, ClientSession } from '../src/client-session.js';
 import { RtmpError } from '../src/errors.js';
 import { type ServerEvent, ServerSession } from '../src/server-session.js';
-import { concat, pump } from './pair.js';
+import { acceptedPublisher, concat, pump } from './pair.js';
 
 /** What a media event says, comparable with toEqual. */
 function media(events: ServerEvent[]): unknown[] {
@@ -62,16 +62,7 @@ describe('ServerSession.snapshot / restore', () => {
         ),
         fc.double({ min: 0, max: 1, noNaN: true }),
         (chunkSize, msgs, cutAt) => {
-          const server = new ServerSession();
-          const client = new ClientSession({ url: 'rtmp://h/live/s', mode: 'publish', chunkSize });
-          const serverEvents: ServerEvent[] = [];
-          const clientEvents: ClientEvent[] = [];
-          client.start();
-          pump(server, client, serverEvents, clientEvents);
-          const publish = serverEvents.find((e) => e.type === 'publish');
-          if (publish?.type !== 'publish') throw new Error('no publish');
-          server.acceptPublish(publish.requestId);
-          pump(server, client, serverEvents, clientEvents);
+          const { server, client } = acceptedPublisher(chunkSize);
           // Same timestamps deltas make the client use type 1-3 headers: the restored side needs them.
           let ts = 0;
           for (const m of msgs) {

@@ -7,7 +7,7 @@ import { type ClientEvent, ClientSession } from '../src/client-session.js';
 import { RtmpError } from '../src/errors.js';
 import { buildAggregate, decodeMessage, encodeCommand, type RtmpMessage } from '../src/message.js';
 import { type ServerEvent, ServerSession } from '../src/server-session.js';
-import { concat, pump } from './pair.js';
+import { acceptedPublisher, concat, pump } from './pair.js';
 
 function connectPair(mode: 'publish' | 'play', url = 'rtmp://127.0.0.1/live/cam?token=abc') {
   const server = new ServerSession();
@@ -142,16 +142,7 @@ describe('ServerSession + ClientSession, random media and read boundaries', () =
         ),
         fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 10 }),
         (chunkSize, media, cuts) => {
-          const server = new ServerSession();
-          const client = new ClientSession({ url: 'rtmp://h/live/s', mode: 'publish', chunkSize });
-          const serverEvents: ServerEvent[] = [];
-          const clientEvents: ClientEvent[] = [];
-          client.start();
-          pump(server, client, serverEvents, clientEvents);
-          const publish = serverEvents.find((e) => e.type === 'publish');
-          if (publish?.type !== 'publish') throw new Error('no publish');
-          server.acceptPublish(publish.requestId);
-          pump(server, client, serverEvents, clientEvents);
+          const { server, client } = acceptedPublisher(chunkSize);
           for (const m of media) {
             if (m.kind === 'audio') client.publishAudio(m.timestampMs, m.payload);
             else client.publishVideo(m.timestampMs, m.payload);
