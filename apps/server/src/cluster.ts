@@ -75,6 +75,8 @@ export interface WorkerInfo {
   streams: number;
   /** The primary's event-loop load (% busy, smoothed) that decides whether it keeps viewers. */
   load?: number;
+  /** A worker that has started and takes viewers. */
+  ready: boolean;
 }
 
 /** Bytes queued on one worker's channel past which it is taken for hung and restarted. */
@@ -255,12 +257,20 @@ export class WorkerPool {
 
   info(): WorkerInfo[] {
     return [
-      { worker: 0, pid: process.pid, connections: this.kept, streams: 0, load: Math.round(this.load * 100) },
+      {
+        worker: 0,
+        pid: process.pid,
+        connections: this.kept,
+        streams: 0,
+        load: Math.round(this.load * 100),
+        ready: true,
+      },
       ...this.slots.map((s) => ({
         worker: s.index,
         pid: s.proc.pid,
         connections: s.conns.size,
         streams: s.watches.size,
+        ready: s.ready,
       })),
     ];
   }
