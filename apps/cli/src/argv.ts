@@ -1,5 +1,5 @@
 /**
- * livego's command line as pflag parses it (livego.md §1.1): `--flag value`, `--flag=value`, bools as
+ * livego's command line as pflag parses it: `--flag value`, `--flag=value`, bools as
  * `--flag` or `--flag=false`. Differences: a stray argument is an error (pflag keeps it silently),
  * and `--version` exists.
  */

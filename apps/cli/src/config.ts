@@ -1,5 +1,5 @@
 /**
- * The validated, typed configuration of a livego server (livego.md §1). Names are livego's keys in
+ * The validated, typed configuration of a livego server. Names are livego's keys in
  * camelCase; `loadConfig` builds it from flags, env and livego.yaml, and `createServer` takes it.
  */
 import { ConfigError } from './errors.js';

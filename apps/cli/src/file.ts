@@ -1,6 +1,6 @@
 /**
  * Reads livego.yaml (or .yml, .json) into a plain mapping with lower-cased keys, as viper does
- * (livego.md §1.3 step 3). livego's viper also reads toml, hcl, ini and properties; those are refused.
+ * livego's viper also reads toml, hcl, ini and properties; those are refused.
  */
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';

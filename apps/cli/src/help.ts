@@ -1,4 +1,4 @@
-/** `livego --help`: livego's flags in pflag's layout (livego.md §1.1), then the ones added here. */
+/** `livego --help`: livego's flags in pflag's layout, then the ones added here. */
 import { defaultConfig } from './config.js';
 import { CONFIG_FILE_FLAG, getField, KEYS, type KeySpec } from './keys.js';
 

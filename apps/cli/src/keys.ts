@@ -1,5 +1,5 @@
 /**
- * Every key livego reads (livego.md §1.1 flags, §1.2 config-only keys) and the few added here, with
+ * Every key livego reads (its 15 flags and the keys only its file and env set) and the few added here, with
  * its type, default, flag and environment name. One table drives flags, env, file and --help.
  */
 import type { LivegoConfig } from './config.js';

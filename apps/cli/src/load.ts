@@ -1,6 +1,6 @@
 /**
  * loadConfig: argv + env + livego.yaml -> one validated LivegoConfig, with livego's precedence
- * flag > env > file > default (livego.md §1.3). Unlike livego, a file that is read keeps the
+ * flag > env > file > default. Unlike livego, a file that is read keeps the
  * built-in defaults (the `server:` list included) for every key it does not set.
  */
 import { accessSync, constants } from 'node:fs';

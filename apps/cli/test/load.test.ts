@@ -72,7 +72,7 @@ describe('precedence: flag > env > file > default', () => {
 describe('environment, as livego maps it', () => {
   it('reads every key upper-cased with . as _ and no prefix', () => {
     const cwd = dir({ 'c.pem': 'x', 'k.pem': 'x' });
-    // The names from livego.md §1.3 item 4, each with a value that is not the default.
+    // The names livego's env binding reads (key upper-cased, . as _), each with a value that is not the default.
     const env: Record<string, string> = {
       RTMP_ADDR: '127.0.0.1:1940',
       API_ADDR: ':8091',

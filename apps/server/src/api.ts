@@ -1,5 +1,5 @@
 /**
- * The HTTP API on api_addr (livego.md §2): channel keys and stream stats, in livego's JSON envelope
+ * The HTTP API on api_addr: channel keys and stream stats, in livego's JSON envelope
  * `{"status":N,"data":...}` with the HTTP status equal to `status`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';

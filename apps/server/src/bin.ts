@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `livego` command (livego.md §1.4): @livego/cli turns argv, env and livego.yaml into one
+ * The `livego` command: @livego/cli turns argv, env and livego.yaml into one
  * validated config; this starts the server with it and stops it on SIGINT/SIGTERM.
  *
  * A signal stops accepting, ends publishers and viewers, finishes recordings and HLS files, and

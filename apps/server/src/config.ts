@@ -1,6 +1,6 @@
 /**
  * The server's configuration type lives in @livego/cli, which builds it from flags, env and
- * livego.yaml (livego.md §1); `ServerConfig` is its name here. Programmatic users pass a partial one
+ * livego.yaml; `ServerConfig` is its name here. Programmatic users pass a partial one
  * to createServer.
  */
 export type { AppConfig, ListenAddress, LivegoConfig as ServerConfig, LogLevel } from '@livego/cli';

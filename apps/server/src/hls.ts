@@ -1,5 +1,5 @@
 /**
- * HLS playback (livego.md §7, RFC 8216): every live stream of an app with `hls: true` is segmented
+ * HLS playback (RFC 8216): every live stream of an app with `hls: true` is segmented
  * in-process by @livego/hls and served on hls_addr at `/{app}/{room}.m3u8`, with its segments at
  * `/{app}/{room}/{seq}.ts` (the playlist lists them relative to itself as `{room}/{seq}.ts`).
  *

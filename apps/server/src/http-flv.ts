@@ -1,5 +1,5 @@
 /**
- * HTTP-FLV and WebSocket-FLV on httpflv_addr (livego.md §8): `GET /{app}/{room}.flv` streams the FLV
+ * HTTP-FLV and WebSocket-FLV on httpflv_addr: `GET /{app}/{room}.flv` streams the FLV
  * header, metadata, sequence headers, the cached GOP, then live tags; the same at `ws://` as binary
  * messages (as SRS serves it, for mpegts.js / flv.js). The response ends when the publisher does and
  * none is back within unpublishGraceMs.

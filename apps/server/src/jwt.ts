@@ -1,5 +1,5 @@
 /**
- * JWT on the HTTP API (livego.md §2.2): a token from `Authorization: Bearer <t>` or else `?jwt=<t>`,
+ * JWT on the HTTP API: a token from `Authorization: Bearer <t>` or else `?jwt=<t>`,
  * HMAC-signed with jwt.secret using jwt.algorithm; exp, nbf and iat are checked. Refusals use
  * livego's (jwt-go v3 / go-jwt-middleware) messages. Unlike livego, OPTIONS is not let through.
  */

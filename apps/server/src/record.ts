@@ -1,5 +1,5 @@
 /**
- * FLV recording, `flv_archive` (livego.md §5.4): each publish is written to
+ * FLV recording, `flv_archive`: each publish is written to
  * `flv_dir/APP/ROOM_UNIXSECONDS.flv` (the room, never the secret key, as livego names it). The
  * recorder is a hub subscriber sharing the HTTP-FLV tag bytes (FLV_FORM); a Pump keeps at most
  * HIGH_WATER_BYTES in the file stream, so a slow disk backs up into the bounded hub queue, never

@@ -1,5 +1,5 @@
 /**
- * Channel keys in Redis (livego.md §2.3, §11), so several servers share them. livego's layout: plain
+ * Channel keys in Redis, so several servers share them. livego's layout: plain
  * string keys in DB 0, no prefix, no TTL: `SET <room> <key>` and `SET <key> <room>`, so a Go livego and
  * this server can share one Redis. Each operation is one Lua script (atomic): two servers racing on
  * /control/get for a room agree on one key, and reset revokes the old key.

@@ -1,5 +1,5 @@
 /**
- * One outgoing RTMP publish of a local stream (livego.md §2.5 push, §9 static push): a hub subscriber
+ * One outgoing RTMP publish of a local stream: a hub subscriber
  * like any viewer, bounded by its queue and a Pump, whose bytes go to an RtmpClient's socket. Audio and
  * video share the RTMP viewers' encoding of each message (same chunk size and stream id); only
  * metadata is re-encoded, with the `@setDataFrame` prefix a publisher sends (livego adds it too).

@@ -1,5 +1,5 @@
 /**
- * `/control/push` and `/control/pull` (livego.md §2.5): relays started and stopped over the API.
+ * `/control/push` and `/control/pull`: relays started and stopped over the API.
  * A push plays the local stream from the hub (no loopback RTMP) and publishes it to `url`; a pull
  * plays `url` and publishes it into the hub as `app/name`. `name` is a room or, as livego's pull wants
  * it, the room's channel key: a key stands for its room. No key is required: the API (with JWT when

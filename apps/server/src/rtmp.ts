@@ -1,7 +1,7 @@
 /**
  * The RTMP listener's socket glue: one ServerSession (sans-I/O) per connection, driven by socket
  * bytes. Publishers feed the hub; players subscribe to it and get pre-encoded chunks through a Pump.
- * livego.md §3: keys authenticate publishers, players use the room name.
+ * As in livego, a publisher authenticates with a channel key and players use the room name.
  */
 import type { Socket } from 'node:net';
 import type { Hub, OutputForm, Publisher, Subscriber } from '@livego/hub';

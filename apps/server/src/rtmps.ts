@@ -1,5 +1,5 @@
 /**
- * RTMPS listener (livego.md §3.11): RTMP over TLS with `rtmps_cert` / `rtmps_key` (PEM). Each TLS
+ * RTMPS listener: RTMP over TLS with `rtmps_cert` / `rtmps_key` (PEM). Each TLS
  * socket is driven by the same RtmpConnection as plain RTMP. livego serves TLS on rtmp_addr instead
  * of plain RTMP; with `rtmpsAddr` set we serve both.
  */

@@ -1,5 +1,5 @@
 /**
- * `static_push` (livego.md §9): every stream published on an app with a `static_push` list is pushed
+ * `static_push`: every stream published on an app with a `static_push` list is pushed
  * to each URL + '/' + room while its publisher is live. Unlike livego, a target that is down or drops
  * the connection is retried with exponential back-off (bounded, with jitter), each new connection
  * starts with the start-up cache (metadata, sequence headers, GOP) so the target can decode at once,
