@@ -2,6 +2,7 @@
  * The real `livego` bin (dist/bin.js, built by `pnpm build`): help, version, exit code 2 with one
  * line for a bad flag or config, and a run that listens and stops cleanly on SIGTERM.
  */
+import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,6 +124,34 @@ describe('the livego bin', () => {
     expect(r.code).toBe(0);
     expect(Date.now() - sent).toBeLessThan(5000);
   });
+
+  it('`npm start` takes livego.yaml from the directory it is run in, not the repository root', async () => {
+    const cwd = emptyDir();
+    writeFileSync(
+      join(cwd, 'livego.yaml'),
+      'rtmp_addr: "127.0.0.1:0"\nhttpflv_addr: ""\nhls_addr: ""\napi_addr: "127.0.0.1:0"\nlevel: info\n',
+    );
+    const repo = join(import.meta.dirname, '..', '..', '..');
+    // Its own process group: npm, the script and the server are stopped together.
+    const child = spawn('npm', ['--prefix', repo, 'start'], {
+      cwd,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+    });
+    child.stderr!.on('data', (d) => {
+      out += d;
+    });
+    try {
+      await waitFor(() => out.includes('"listener":"api"'), 60_000, 'the server started by npm start');
+      expect(out).toMatch(/"configFile":"livego.yaml"/);
+    } finally {
+      process.kill(-child.pid!, 'SIGTERM');
+    }
+  }, 90_000);
 
   it('exits 1 with one line when an address is taken', async () => {
     const cwd = emptyDir();
