@@ -1,5 +1,8 @@
-/** Output forms shared by every viewer of a kind: each message is encoded once per form. */
-import { encodeFlvTag, FlvTagType } from '@livego/flv';
+/**
+ * Every output form of the server, and the registry that shares one form among its users: each
+ * message is encoded once per form.
+ */
+import { addSetDataFrame, encodeFlvTag, FlvTagType } from '@livego/flv';
 import type { MediaPacket, OutputForm } from '@livego/hub';
 import { ChunkStreamId, encodeMessageChunks, MessageType } from '@livego/rtmp-protocol';
 
@@ -39,6 +42,29 @@ export function rtmpForm(chunkSize: number, streamId: number): OutputForm {
   };
 }
 
+/**
+ * The form a push sends in (to another RTMP server): the RTMP viewers' bytes, metadata as
+ * `@setDataFrame onMetaData`, the form a publisher sends (livego adds it too).
+ */
+export function pushForm(chunkSize: number, streamId: number): OutputForm {
+  const base = rtmpForm(chunkSize, streamId);
+  return {
+    id: `rtmp-push:${chunkSize}:${streamId}`,
+    encode: (p: MediaPacket) => {
+      if (!p.metadata) return p.encoded(base);
+      return encodeMessageChunks(
+        {
+          typeId: MessageType.DataAmf0,
+          timestampMs: p.timestampMs,
+          messageStreamId: streamId,
+          payload: addSetDataFrame(p.payload),
+        },
+        { chunkSize, chunkStreamId: ChunkStreamId.Data },
+      );
+    },
+  };
+}
+
 /** The forms viewers hold now, with how many hold each: an entry lives while a viewer uses it. */
 const held = new Map<string, { form: OutputForm; users: number }>();
 
@@ -66,6 +92,11 @@ export function releaseForm(form: OutputForm): void {
 /** The shared RTMP form for a player that starts; pair with `releaseForm` when it ends. */
 export function acquireRtmpForm(chunkSize: number, streamId: number): OutputForm {
   return acquireForm(`rtmp:${chunkSize}:${streamId}`, () => rtmpForm(chunkSize, streamId));
+}
+
+/** The shared push form of an outgoing publish; pair with `releaseForm` when it ends. */
+export function acquirePushForm(chunkSize: number, streamId: number): OutputForm {
+  return acquireForm(`rtmp-push:${chunkSize}:${streamId}`, () => pushForm(chunkSize, streamId));
 }
 
 /** Forms in use (for tests and metrics). */

@@ -2,43 +2,16 @@
  * One outgoing RTMP publish of a local stream: a hub subscriber
  * like any viewer, bounded by its queue and a Pump, whose bytes go to an RtmpClient's socket. Audio and
  * video share the RTMP viewers' encoding of each message (same chunk size and stream id); only
- * metadata is re-encoded, with the `@setDataFrame` prefix a publisher sends (livego adds it too).
+ * metadata is re-encoded, with the `@setDataFrame` prefix a publisher sends (forms.ts, pushForm).
  */
-import type { MediaPacket, OutputForm, Subscriber } from '@livego/hub';
-import { ChunkStreamId, encodeMessageChunks, MessageType } from '@livego/rtmp-protocol';
+import type { OutputForm, Subscriber } from '@livego/hub';
 import type { ServerContext } from './context.js';
-import { acquireForm, releaseForm, rtmpForm } from './forms.js';
+import { acquirePushForm, releaseForm } from './forms.js';
 import type { Logger } from './logger.js';
 import { Pump } from './pump.js';
 import { RtmpClient } from './rtmp-client.js';
 
 const HIGH_WATER_BYTES = 512 * 1024;
-/** AMF0 string "@setDataFrame". */
-const SET_DATA_FRAME = Uint8Array.of(
-  0x02,
-  0x00,
-  0x0d,
-  ...Array.from('@setDataFrame', (c) => c.charCodeAt(0)),
-);
-const pushFormId = (chunkSize: number, streamId: number) => `rtmp-push:${chunkSize}:${streamId}`;
-
-/** The form a push sends in: the RTMP viewers' bytes, metadata as `@setDataFrame onMetaData`. */
-export function pushForm(chunkSize: number, streamId: number): OutputForm {
-  const base = rtmpForm(chunkSize, streamId);
-  return {
-    id: pushFormId(chunkSize, streamId),
-    encode: (p: MediaPacket) => {
-      if (!p.metadata) return p.encoded(base);
-      const payload = new Uint8Array(SET_DATA_FRAME.length + p.payload.length);
-      payload.set(SET_DATA_FRAME);
-      payload.set(p.payload, SET_DATA_FRAME.length);
-      return encodeMessageChunks(
-        { typeId: MessageType.DataAmf0, timestampMs: p.timestampMs, messageStreamId: streamId, payload },
-        { chunkSize, chunkStreamId: ChunkStreamId.Data },
-      );
-    },
-  };
-}
 
 /** Ends the connection politely; a peer that does not close its side within 5 s is cut. */
 function closeClient(client: RtmpClient): void {
@@ -134,9 +107,7 @@ export class RtmpPush {
     const session = this.client.session;
     const streamId = session.streamId ?? 1;
     let pump: Pump | undefined;
-    const form = acquireForm(pushFormId(session.chunkSize, streamId), () =>
-      pushForm(session.chunkSize, streamId),
-    );
+    const form = acquirePushForm(session.chunkSize, streamId);
     this.form = form;
     this.sub = this.ctx.hub.subscribe(
       app,

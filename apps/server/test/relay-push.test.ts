@@ -2,7 +2,7 @@ import { MediaPacket } from '@livego/hub';
 import { ChunkDecoder, MessageType } from '@livego/rtmp-protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { pushForm } from '../src/relay-push.js';
+import { pushForm } from '../src/forms.js';
 import { rtmpForm } from '../src/rtmp.js';
 
 const SET_DATA_FRAME = [0x02, 0x00, 0x0d, ...Array.from('@setDataFrame', (c) => c.charCodeAt(0))];
