@@ -11,7 +11,7 @@ import { HubError, type LiveStream, type Subscriber } from '@livego/hub';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { ServerContext } from './context.js';
 import { FLV_FORM } from './forms.js';
-import { Pump, type PumpTarget } from './pump.js';
+import { Pump, type PumpTarget, writeCorked } from './pump.js';
 
 const CORS = {
   'Access-Control-Allow-Origin': '*',
@@ -86,13 +86,7 @@ export class HttpFlvHandler {
       return;
     }
     const target: PumpTarget = {
-      write(chunks, done) {
-        res.cork();
-        const last = chunks.length - 1;
-        for (let i = 0; i < last; i++) res.write(chunks[i]!);
-        res.write(chunks[last]!, done);
-        res.uncork();
-      },
+      write: (chunks, done) => writeCorked(res, chunks, done),
       destroy: () => res.destroy(),
       writeShared(bytes) {
         if (res.destroyed) return true;

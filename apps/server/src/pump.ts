@@ -6,7 +6,17 @@
  * Once everything queued is written, the viewer asks to join its stream's shared path, where it gets
  * one write per window instead (`Subscriber.requestShared`).
  */
+import type { Writable } from 'node:stream';
 import type { Subscriber } from '@livego/hub';
+
+/** Writes `chunks` in order as one batch (one writev), `done` running once the last has left. */
+export function writeCorked(out: Writable, chunks: Uint8Array[], done?: () => void): void {
+  const last = chunks.length - 1;
+  out.cork();
+  for (let i = 0; i < last; i++) out.write(chunks[i]!);
+  out.write(chunks[last]!, done === undefined ? undefined : () => done());
+  out.uncork();
+}
 
 export interface PumpTarget {
   /** Writes the chunks in order; `done` runs once they have left the process. */

@@ -8,7 +8,7 @@ import type { OutputForm, Subscriber } from '@livego/hub';
 import type { ServerContext } from './context.js';
 import { acquirePushForm, releaseForm } from './forms.js';
 import type { Logger } from './logger.js';
-import { Pump } from './pump.js';
+import { Pump, writeCorked } from './pump.js';
 import { RtmpClient } from './rtmp-client.js';
 
 const HIGH_WATER_BYTES = 512 * 1024;
@@ -161,11 +161,7 @@ export class RtmpPush {
     const socket = this.client.socket;
     if (socket.destroyed) return;
     this.client.flush(); // control messages the session queued (acks) go first
-    const last = chunks.length - 1;
-    socket.cork();
-    for (let i = 0; i < last; i++) socket.write(chunks[i]!);
-    socket.write(chunks[last]!, done === undefined ? undefined : () => done());
-    socket.uncork();
+    writeCorked(socket, chunks, done);
   }
 
   private clearWait(): void {

@@ -5,6 +5,7 @@
 import { connect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { type ClientEvent, ClientSession, parseRtmpUrl, type RtmpUrl } from '@livego/rtmp-protocol';
+import { writeCorked } from './pump.js';
 
 export interface RtmpClientOptions {
   url: string;
@@ -90,9 +91,7 @@ export class RtmpClient {
   flush(): void {
     const out = this.session.takeOutput();
     if (out.length === 0 || this.socket.destroyed) return;
-    this.socket.cork();
-    for (const b of out) this.socket.write(b);
-    this.socket.uncork();
+    writeCorked(this.socket, out);
   }
 
   close(): void {

@@ -17,7 +17,7 @@ import type { ServerContext } from './context.js';
 import { acquireRtmpForm, releaseForm } from './forms.js';
 import { redactKey } from './keys.js';
 import type { Logger } from './logger.js';
-import { Pump } from './pump.js';
+import { Pump, writeCorked } from './pump.js';
 
 export { rtmpForm } from './forms.js';
 
@@ -426,11 +426,7 @@ export class RtmpConnection {
 
   private write(chunks: Uint8Array[], done?: () => void): void {
     if (this.closed || this.socket.destroyed) return;
-    const last = chunks.length - 1;
-    this.socket.cork();
-    for (let i = 0; i < last; i++) this.socket.write(chunks[i]!);
-    this.socket.write(chunks[last]!, done === undefined ? undefined : () => done());
-    this.socket.uncork();
+    writeCorked(this.socket, chunks, done);
   }
 
   /** One window of the shared path, unless the socket is backed up (the viewer then drains alone). */
