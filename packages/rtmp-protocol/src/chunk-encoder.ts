@@ -7,12 +7,7 @@
  * every viewer with that chunk size. When the extended timestamp is used it is repeated on every
  * continuation, as FFmpeg, librtmp and the Adobe servers do.
  */
-import {
-  DEFAULT_CHUNK_SIZE,
-  MAX_CHUNK_SIZE,
-  MAX_CHUNK_STREAM_ID,
-  MAX_MESSAGE_LENGTH_FIELD,
-} from './constants.js';
+import { MAX_CHUNK_SIZE, MAX_CHUNK_STREAM_ID, MAX_MESSAGE_LENGTH_FIELD } from './constants.js';
 
 export interface OutgoingMessage {
   typeId: number;
@@ -119,13 +114,4 @@ function writeU32(out: Uint8Array, at: number, v: number): number {
   out[at + 2] = (v >>> 8) & 0xff;
   out[at + 3] = v & 0xff;
   return at + 4;
-}
-
-/** The outgoing side of one connection: remembers the chunk size we announced. */
-export class ChunkEncoder {
-  chunkSize = DEFAULT_CHUNK_SIZE;
-
-  encode(message: OutgoingMessage, chunkStreamId: number): Uint8Array {
-    return encodeMessageChunks(message, { chunkSize: this.chunkSize, chunkStreamId });
-  }
 }

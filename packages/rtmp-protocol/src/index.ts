@@ -8,7 +8,6 @@ export {
   type RawMessage,
 } from './chunk-decoder.js';
 export {
-  ChunkEncoder,
   type ChunkOptions,
   encodedChunksLength,
   encodeMessageChunks,
@@ -59,7 +58,6 @@ export {
   encodeMessage,
   type RtmpMessage,
   splitAggregate,
-  stripSetDataFrame,
 } from './message.js';
 export {
   type ConnectEvent,

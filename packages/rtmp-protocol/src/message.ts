@@ -130,24 +130,6 @@ export function encodeData(values: AmfValue[], amf: 0 | 3 = 0): Uint8Array {
   return out;
 }
 
-/** AMF0 string "@setDataFrame" as it starts a metadata message from an encoder. */
-const SET_DATA_FRAME = Uint8Array.of(
-  0x02,
-  0x00,
-  0x0d,
-  ...Array.from('@setDataFrame', (c) => c.charCodeAt(0)),
-);
-
-/**
- * The data body without a leading "@setDataFrame" (encoders send `@setDataFrame onMetaData {...}`;
- * players and FLV files want `onMetaData {...}`). A view, not a copy; other bodies come back as is.
- */
-export function stripSetDataFrame(payload: Uint8Array): Uint8Array {
-  if (payload.length < SET_DATA_FRAME.length) return payload;
-  for (let i = 0; i < SET_DATA_FRAME.length; i++) if (payload[i] !== SET_DATA_FRAME[i]) return payload;
-  return payload.subarray(SET_DATA_FRAME.length);
-}
-
 /**
  * Splits an aggregate message (type 22) into its sub-messages (FLV-tag-like: type, 24-bit size, 24+8-bit
  * timestamp, 24-bit stream id, body, 32-bit back pointer). Timestamps are rebased so that the first

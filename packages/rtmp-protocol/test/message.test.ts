@@ -11,7 +11,6 @@ import {
   encodeMessage,
   type RtmpMessage,
   splitAggregate,
-  stripSetDataFrame,
 } from '../src/message.js';
 
 const amfValue: fc.Arbitrary<AmfValue> = fc.letrec((tie) => ({
@@ -78,15 +77,6 @@ describe('typed messages', () => {
     expect(body[0]).toBe(0);
     expect(body[1]).toBe(0x11);
     expect(decodeData(15, body)).toEqual(['onMetaData', { width: 1280, height: 720 }]);
-  });
-
-  it('strips a leading @setDataFrame without copying, and leaves other bodies alone', () => {
-    const body = encodeAmf0Sequence(['@setDataFrame', 'onMetaData', { duration: 0 }]);
-    const stripped = stripSetDataFrame(body);
-    expect(stripped.buffer).toBe(body.buffer);
-    expect(decodeData(18, stripped)).toEqual(['onMetaData', { duration: 0 }]);
-    const plain = encodeAmf0Sequence(['onMetaData', {}]);
-    expect(stripSetDataFrame(plain)).toBe(plain);
   });
 
   it('splits an aggregate, rebasing the sub-message timestamps on the aggregate timestamp', () => {
