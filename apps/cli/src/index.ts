@@ -7,4 +7,4 @@ export { helpText } from './help.js';
 export type { KeySpec, ValueType } from './keys.js';
 export { envName, KEYS } from './keys.js';
 export type { LoadOptions, LoadResult } from './load.js';
-export { loadConfig } from './load.js';
+export { loadConfig, validateConfig } from './load.js';

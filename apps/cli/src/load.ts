@@ -133,6 +133,60 @@ export function loadConfig(options: LoadOptions): LoadResult {
   return { config, ...(file === undefined ? {} : { configFile: fileName }), warnings };
 }
 
+/**
+ * A configuration given as an object (what the server's createServer takes): every field is checked
+ * as the CLI checks a file's value, errors name the key and the field, a field that is not a key is
+ * refused (with the nearest name), and the listeners and certificate files are cross-checked. The
+ * result has the defaults for every field not given.
+ */
+export function validateConfig(
+  given: Readonly<Partial<LivegoConfig>>,
+  source = 'config',
+  cwd = process.cwd(),
+): { config: LivegoConfig; warnings: string[] } {
+  const config = defaultConfig();
+  const warnings: string[] = [];
+  const fields = new Map(KEYS.map((k) => [k.field, k]));
+  const fieldNames = [...KEYS.filter((k) => !k.field.includes('.')).map((k) => k.field), 'jwt', 'apps'];
+  const set = (spec: KeySpec, value: unknown) => {
+    const r = check(spec, { value });
+    if (!r.ok)
+      throw new ConfigError('CONFIG_BAD_VALUE', `${source}: ${spec.field} (${spec.key}): ${r.message}`, {
+        field: spec.key,
+      });
+    setField(config, spec.field, r.value);
+  };
+  for (const [field, value] of Object.entries(given)) {
+    if (value === undefined) continue;
+    if (field === 'apps') {
+      // The file's names: staticPush is static_push there.
+      const mapped = Array.isArray(value)
+        ? value.map((a: unknown) => {
+            if (toMapping(a) === undefined) return a;
+            const { staticPush, ...rest } = a as Partial<AppConfig>;
+            return staticPush === undefined ? rest : { ...rest, static_push: staticPush };
+          })
+        : value;
+      config.apps = parseApps(mapped, `${source}: apps`, warnings);
+    } else if (field === 'jwt') {
+      const jwt = toMapping(value);
+      if (jwt === undefined)
+        throw bad(`${source}: jwt: expected { secret, algorithm }, got ${show(value)}`, 'jwt');
+      for (const [k, v] of jwt) {
+        const spec = fields.get(`jwt.${k}` as KeySpec['field']);
+        if (spec === undefined) throw unknownKey(source, `jwt.${k}`, ['jwt.secret', 'jwt.algorithm']);
+        set(spec, v);
+      }
+    } else {
+      const spec = fields.get(field as KeySpec['field']);
+      if (spec === undefined) throw unknownKey(source, field, fieldNames);
+      set(spec, value);
+    }
+  }
+  crossCheck(config, () => ({ kind: 'file', file: source }), cwd, warnings);
+  return { config, warnings };
+}
+
 function where(spec: KeySpec, origin: Origin): string {
   switch (origin.kind) {
     case 'flag':

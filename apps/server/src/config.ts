@@ -4,4 +4,4 @@
  * to createServer.
  */
 export type { AppConfig, ListenAddress, LivegoConfig as ServerConfig, LogLevel } from '@livego/cli';
-export { defaultConfig, parseListenAddress } from '@livego/cli';
+export { defaultConfig, parseListenAddress, validateConfig } from '@livego/cli';

@@ -13,7 +13,7 @@ import {
 import type { Hub } from '@livego/hub';
 import { ApiHandler, sendJson } from './api.js';
 import { WorkerPool, workerCount } from './cluster.js';
-import { type AppConfig, defaultConfig, parseListenAddress, type ServerConfig } from './config.js';
+import { type AppConfig, parseListenAddress, type ServerConfig, validateConfig } from './config.js';
 import type { ServerContext, SessionInfo } from './context.js';
 import { createHlsServer, HlsService } from './hls.js';
 import { HttpFlvHandler } from './http-flv.js';
@@ -94,7 +94,8 @@ export function createServer(
   config: Partial<ServerConfig> = {},
   options: CreateServerOptions = {},
 ): LivegoServer {
-  const cfg: ServerConfig = { ...defaultConfig(), ...config };
+  // Checked as the CLI checks a file: a bad value or an unknown field is a ConfigError naming it.
+  const cfg: ServerConfig = validateConfig(config, 'createServer').config;
   const logger = options.logger ?? createLogger(cfg.level);
   const keys =
     options.keys ??

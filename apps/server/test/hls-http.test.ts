@@ -262,7 +262,7 @@ describe('use_hls_https', () => {
 
   it('fails createServer with the file named when the certificate is missing', async () => {
     await expect(startServer({ useHlsHttps: true, rtmpsCert: '/nonexistent/x.crt' })).rejects.toThrow(
-      /rtmps_cert: cannot read '\/nonexistent\/x.crt'/,
+      /^createServer: rtmps_cert: cannot read "\/nonexistent\/x\.crt", which use_hls_https needs \(ENOENT\)$/,
     );
   });
 });
