@@ -18,6 +18,7 @@ import {
   AudioPacketType,
   AvcPacketType,
   FlvError,
+  type FlvTag,
   parseAudioTagHeader,
   parseOnMetaData,
   parseVideoTagHeader,
@@ -172,6 +173,15 @@ export class HlsSegmenter {
     this.maxForwardJumpMs = options.maxForwardJumpMs ?? 10_000;
     this.maxBackwardJumpMs = options.maxBackwardJumpMs ?? 1_000;
     this.maxSegmentBytes = options.maxSegmentBytes ?? 32 * 1024 * 1024;
+  }
+
+  /**
+   * One FLV tag as `@livego/flv` demuxes it (`demuxFlv`, `FlvDemuxer`): type 8 audio, 9 video, 18
+   * script data; the same as `push` with its kind.
+   */
+  pushTag(tag: Pick<FlvTag, 'type' | 'timestampMs' | 'data'>, nowMs?: number): PushResult {
+    const kind: MediaKind = tag.type === 8 ? 'audio' : tag.type === 9 ? 'video' : 'data';
+    return this.push(kind, tag.timestampMs, tag.data, nowMs);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { FlvTagType } from '@livego/flv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HlsError, type HlsSegment, HlsSegmenter } from '../src/index.js';
 import { checkTs, concat, feed, type Media, makeFlv, probe, readFlv, tempDir, writeAll } from './media.js';
@@ -288,5 +289,25 @@ describe('HlsSegmenter with odd publishers', () => {
     // What arrived in the first target duration was waiting for the promised video; the rest is there.
     expect(audio).toBeGreaterThan(withVideo.audioFrames - 50);
     for (const s of segments) expect(checkTs(s.data, false).errors).toEqual([]);
+  });
+});
+
+describe('pushTag', () => {
+  it('takes FLV tags (type 8, 9, 18, as @livego/flv demuxes them) and makes the segments push makes', () => {
+    const byKind = new HlsSegmenter({ targetDurationSec: 2, windowSize: 1000 });
+    const byTag = new HlsSegmenter({ targetDurationSec: 2, windowSize: 1000 });
+    const fromKinds = [...feed(byKind, av), ...byKind.end()];
+    const type = { audio: FlvTagType.AUDIO, video: FlvTagType.VIDEO, data: FlvTagType.SCRIPT } as const;
+    const fromTags: HlsSegment[] = [];
+    for (const m of av.messages) {
+      const r = byTag.pushTag({ type: type[m.kind], timestampMs: m.timestampMs, data: m.payload });
+      expect(r.error).toBeUndefined();
+      fromTags.push(...r.segments);
+    }
+    fromTags.push(...byTag.end());
+    expect(fromTags.length).toBeGreaterThan(2);
+    expect(fromTags.map((s) => Buffer.from(s.data).toString('hex'))).toEqual(
+      fromKinds.map((s) => Buffer.from(s.data).toString('hex')),
+    );
   });
 });
