@@ -275,13 +275,13 @@ export class WorkerPool {
     ];
   }
 
-  /** Tells every worker to stop within `graceMs` and waits for them to exit; true when all did cleanly. */
   private spawnAll(): void {
     if (this.spawned) return;
     this.spawned = true;
     for (let i = 1; i < this.count; i++) this.slots.push(this.spawn(i));
   }
 
+  /** Tells every worker to stop within `graceMs` and waits for them to exit; true when all did cleanly. */
   async stop(graceMs: number): Promise<boolean> {
     this.stopping = true;
     clearInterval(this.loadTimer);

@@ -131,7 +131,8 @@ export function createServer(
     cfg.maxConnectionsPerIp,
     logger.child({ component: 'limits' }),
   );
-  if (workerCount(cfg.workers) > 1) pool = new WorkerPool(ctx, limiter, workerCount(cfg.workers));
+  const processes = workerCount(cfg.workers);
+  if (processes > 1) pool = new WorkerPool(ctx, limiter, processes);
   ctx.workers = pool;
   const rtmpConnections = new Set<RtmpConnection>();
   const onRtmpSocket = (socket: Socket) => {

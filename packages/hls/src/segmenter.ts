@@ -19,6 +19,7 @@ import {
   AvcPacketType,
   FlvError,
   type FlvTag,
+  FlvTagType,
   parseAudioTagHeader,
   parseOnMetaData,
   parseVideoTagHeader,
@@ -180,7 +181,8 @@ export class HlsSegmenter {
    * script data; the same as `push` with its kind.
    */
   pushTag(tag: Pick<FlvTag, 'type' | 'timestampMs' | 'data'>, nowMs?: number): PushResult {
-    const kind: MediaKind = tag.type === 8 ? 'audio' : tag.type === 9 ? 'video' : 'data';
+    const kind: MediaKind =
+      tag.type === FlvTagType.AUDIO ? 'audio' : tag.type === FlvTagType.VIDEO ? 'video' : 'data';
     return this.push(kind, tag.timestampMs, tag.data, nowMs);
   }
 
